@@ -1,0 +1,124 @@
+"""Reading, overriding and validating the configuration (separate steps).
+
+``read_file`` parses TOML into a dict, ``apply_overrides`` merges
+``key.path=value`` strings into it, and ``validate`` turns it into a
+:class:`GlimpseConfig`, collecting every problem with its key path, the value
+and what was expected into one :class:`ConfigError`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from edge.config.model import GlimpseConfig
+from edge.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 (JetPack 6)
+    import tomli as tomllib
+
+DEFAULT_PATH = Path("/etc/glimpse/glimpse.toml")
+ENV_VAR = "GLIMPSE_CONFIG"
+
+
+def resolve_path(explicit: str | None, environ: Mapping[str, str]) -> tuple[Path | None, bool]:
+    """The config file to read and whether it must exist (explicit choices must)."""
+    if explicit:
+        return Path(explicit), True
+    if environ.get(ENV_VAR):
+        return Path(environ[ENV_VAR]), True
+    return (DEFAULT_PATH, False) if DEFAULT_PATH.is_file() else (None, False)
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; unreadable or malformed files raise :class:`ConfigError`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{str(path)!r}: cannot read configuration file: {exc.strerror or exc}"]) from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{str(path)!r}: not valid TOML: {exc}"]) from exc
+
+
+def _parse_value(raw: str) -> Any:
+    """A TOML literal when the text is one (numbers, booleans, arrays), else the plain string."""
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
+    """Merge ``key.path=value`` overrides into ``data`` (a new dict is returned)."""
+    merged: dict[str, Any] = _deep_copy(data)
+    problems: list[str] = []
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key or any(not part for part in key.split(".")):
+            problems.append(f"--set {item!r}: expected key.path=value, e.g. mqtt.port=1884")
+            continue
+        node = merged
+        parts = key.split(".")
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                problems.append(f"--set {item!r}: {part!r} is a value, not a section")
+                break
+            node = child
+        else:
+            node[parts[-1]] = _parse_value(raw.strip())
+    if problems:
+        raise ConfigError(problems)
+    return merged
+
+
+def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, Mapping) else v for k, v in data.items()}
+
+
+def _expected(error: Mapping[str, Any]) -> str:
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "no such key (check the spelling; `glimpse config schema` lists every key)"
+    if kind == "literal_error" and "expected" in ctx:
+        return f"one of {ctx['expected']}"
+    return str(error.get("msg", "a valid value"))
+
+
+def validate(data: Mapping[str, Any]) -> GlimpseConfig:
+    """Validate a raw mapping; every problem is listed in one :class:`ConfigError`."""
+    try:
+        return GlimpseConfig.model_validate(dict(data))
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            path = ".".join(str(p) for p in error["loc"]) or "<root>"
+            value = error.get("input")
+            problems.append(f"{path}: got {value!r}; expected {_expected(error)}")
+        raise ConfigError(problems) from None
+
+
+def load_config(
+    explicit: str | None = None,
+    overrides: Iterable[str] = (),
+    environ: Mapping[str, str] | None = None,
+) -> tuple[GlimpseConfig, Path | None]:
+    """Read the file (if any), apply overrides and validate; return the config and its path."""
+    path, required = resolve_path(explicit, os.environ if environ is None else environ)
+    data: dict[str, Any] = {}
+    if path is not None:
+        if required and not path.is_file():
+            raise ConfigError([f"{str(path)!r}: configuration file does not exist"])
+        data = read_file(path)
+    return validate(apply_overrides(data, overrides)), path

@@ -1,0 +1,53 @@
+"""Every error Glimpse raises on purpose.
+
+Each class also inherits the matching builtin so callers can catch either.
+Messages say what is wrong, show the value with ``!r`` and what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class GlimpseError(Exception):
+    """Base class of every error raised on purpose by Glimpse."""
+
+
+class ConfigError(GlimpseError, ValueError):
+    """The configuration is malformed; ``problems`` lists every finding."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems) if self.problems else "invalid configuration")
+
+
+class UsageError(GlimpseError, ValueError):
+    """A command-line argument is malformed."""
+
+
+class UnknownBackend(GlimpseError, LookupError):
+    """A backend, source scheme or sink name is not registered."""
+
+
+class BackendUnavailable(GlimpseError, ImportError):
+    """A registered backend cannot load here (missing library or hardware)."""
+
+
+class SourceError(GlimpseError, OSError):
+    """A frame source cannot be opened or stopped delivering frames."""
+
+
+class ModelError(GlimpseError, OSError):
+    """A model file is missing, unreadable, or does not match what is expected."""
+
+
+class StoreError(GlimpseError, OSError):
+    """The event store cannot be opened or written."""
+
+
+class SinkError(GlimpseError, OSError):
+    """An output sink failed in a way the caller should know about."""
+
+
+class DatasetError(GlimpseError, ValueError):
+    """A dataset annotation file does not have the expected layout."""

@@ -1,0 +1,30 @@
+"""Configuration of the event store and the event bus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from edge.config.base import Section
+
+
+class StoreConfig(Section):
+    """The SQLite event store."""
+
+    path: Path = Field(
+        default=Path("/var/lib/glimpse/events.db"),
+        description="SQLite event store file (WAL). The demo uses a temporary file unless this is set.",
+    )
+    retention_days: float = Field(
+        default=30.0, gt=0, le=3650, description="Events older than this many days are deleted."
+    )
+
+
+class BusConfig(Section):
+    """The queue between analysis and the sinks."""
+
+    queue_size: int = Field(
+        default=1024, ge=1, le=1_000_000, description="Items the output queue holds before the oldest stats are shed."
+    )
+    stats_interval_s: float = Field(default=10.0, gt=0, le=3600, description="Seconds between stats snapshots.")

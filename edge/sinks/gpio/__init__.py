@@ -1,0 +1,1 @@
+"""LEDs, buzzer and buttons on GPIO."""

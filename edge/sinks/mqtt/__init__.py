@@ -1,0 +1,1 @@
+"""MQTT output with a durable outbox."""

@@ -1,0 +1,43 @@
+"""The interval contract and the spotter interface."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from edge.motion.base import MotionSample
+
+Kind = Literal["micro", "macro"]
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A spotted facial movement: onset, apex and offset frames and times."""
+
+    onset_index: int
+    apex_index: int
+    offset_index: int
+    onset_ns: int
+    apex_ns: int
+    offset_ns: int
+    kind: Kind
+    confidence: float
+    regions: tuple[str, ...] = ()
+    track_id: int = -1
+
+    @property
+    def duration_ms(self) -> float:
+        return (self.offset_ns - self.onset_ns) / 1e6
+
+
+class Spotter(Protocol):
+    """Finds onset/apex/offset intervals in a stream of motion samples."""
+
+    def update(self, sample: MotionSample) -> list[Interval]:
+        """Feed one sample; return the intervals whose offset is now known."""
+
+    def flush(self) -> list[Interval]:
+        """End of stream: return the intervals still pending."""
+
+    def reset(self) -> None:
+        """Forget history (after a pause or a lost track)."""
