@@ -26,7 +26,7 @@ class FullFrameTracker:
         scale = self._size / side
         transform = np.array([[scale, 0.0, -x0 * scale], [0.0, scale, -y0 * scale]], dtype=np.float32)
         crop = frame.gray[y0 : y0 + side, x0 : x0 + side]
-        aligned = cv2.resize(crop, (self._size, self._size), interpolation=cv2.INTER_AREA)
+        aligned = np.asarray(cv2.resize(crop, (self._size, self._size), interpolation=cv2.INTER_AREA), dtype=np.uint8)
         return FaceObservation(
             frame.index,
             frame.t_ns,

@@ -1,0 +1,247 @@
+"""The daemon: capture thread -> bounded ring -> analysis thread -> event bus -> sinks.
+
+The capture thread never blocks on analysis: frames go into a bounded ring
+and, when analysis falls behind, the oldest frame is dropped and counted.
+The analysis thread runs the :class:`~edge.pipeline.Analyzer`; events go to
+the :class:`~edge.events.bus.EventBus`, whose own thread feeds the sinks.
+SIGINT/SIGTERM stop capture, drain the ring, flush the spotter and deliver
+every event before the daemon returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from edge.capture.base import Frame, FrameSource
+from edge.config import GlimpseConfig
+from edge.control import Controller
+from edge.errors import SourceError
+from edge.events.bus import EventBus
+from edge.events.model import DeviceState, Event
+from edge.metrics import Metrics
+from edge.pipeline import Analyzer
+from edge.sinks.base import Sink
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunSummary:
+    """What one run did (printed by the demo, analyze and bench)."""
+
+    frames_in: int = 0
+    frames_analyzed: int = 0
+    dropped_frames: int = 0
+    ring_dropped: int = 0
+    events: list[Event] = field(default_factory=list)
+    wall_s: float = 0.0
+    error: str | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+class FrameRing:
+    """A bounded FIFO of frames; a full ring drops its oldest frame."""
+
+    def __init__(self, capacity: int) -> None:
+        self._frames: deque[tuple[Frame, int]] = deque()
+        self._capacity = capacity
+        self._cond = threading.Condition()
+        self._closed = False
+        self.dropped = 0
+
+    def put(self, frame: Frame) -> None:
+        with self._cond:
+            if len(self._frames) >= self._capacity:
+                self._frames.popleft()
+                self.dropped += 1
+            self._frames.append((frame, time.monotonic_ns()))
+            self._cond.notify()
+
+    def get(self, timeout_s: float = 0.1) -> tuple[Frame, int] | None:
+        """The oldest frame and its arrival time; None on timeout or when closed and empty."""
+        with self._cond:
+            if not self._frames and not self._closed:
+                self._cond.wait(timeout_s)
+            return self._frames.popleft() if self._frames else None
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    @property
+    def drained(self) -> bool:
+        with self._cond:
+            return self._closed and not self._frames
+
+
+class Daemon:
+    """Runs one source through the analyzer into the sinks until the source ends or :meth:`stop`.
+
+    Usage::
+
+        daemon = Daemon(config, source, analyzer, sinks)
+        summary = daemon.run()
+    """
+
+    def __init__(
+        self,
+        config: GlimpseConfig,
+        source: FrameSource,
+        analyzer: Analyzer,
+        sinks: Sequence[Sink],
+        *,
+        controller: Controller | None = None,
+        on_frame: Callable[[], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.source = source
+        self.analyzer = analyzer
+        self.metrics = analyzer.metrics
+        self.controller = controller or Controller()
+        self.ring = FrameRing(config.capture.ring_frames)
+        self.bus = EventBus(
+            sinks,
+            queue_size=config.bus.queue_size,
+            stats_interval_s=config.bus.stats_interval_s,
+            stats=self.stats,
+        )
+        self._on_frame = on_frame
+        self._stop = threading.Event()
+        self._reset_pending = threading.Event()
+        self._capture_done = threading.Event()
+        self._summary = RunSummary()
+        self._state = "starting"
+        self._last_event_id: str | None = None
+        self._score_history: deque[tuple[float, float]] = deque(maxlen=1200)
+        self.controller.subscribe(self._on_pause)
+
+    # -- public -------------------------------------------------------------------------
+    def stop(self) -> None:
+        """Ask every thread to finish (safe from a signal handler)."""
+        self._stop.set()
+
+    def run(self) -> RunSummary:
+        """Block until the source ends or :meth:`stop`; deliver every event; return a summary."""
+        t0 = time.monotonic()
+        self.bus.start()
+        capture = threading.Thread(target=self._capture_loop, name="glimpse-capture", daemon=True)
+        analysis = threading.Thread(target=self._analysis_loop, name="glimpse-analysis", daemon=True)
+        self._publish_state("running" if not self.controller.paused else "paused", "start")
+        capture.start()
+        analysis.start()
+        try:
+            while analysis.is_alive():
+                analysis.join(0.2)
+        except KeyboardInterrupt:
+            self.stop()
+            analysis.join()
+        capture.join(5.0)
+        self._summary.wall_s = time.monotonic() - t0
+        self._publish_state("error" if self._summary.error else "stopped", "shutdown")
+        self._summary.stats = self.stats()
+        self.bus.close()
+        self.analyzer.stages.close()
+        return self._summary
+
+    def stats(self) -> dict[str, Any]:
+        """The metrics snapshot the sinks and the dashboard show."""
+        snap = self.metrics.snapshot()
+        snap.update(
+            dropped_frames=self.source.dropped_frames + self.ring.dropped,
+            source_dropped=self.source.dropped_frames,
+            ring_dropped=self.ring.dropped,
+            paused=self.controller.paused,
+            state=self._state,
+            face_found_rate=round(self.analyzer.face_found_rate, 4),
+            events_total=self.bus.events_published,
+            events_dropped=self.bus.events_dropped,
+            score_history=[[round(t, 3), round(s, 4)] for t, s in list(self._score_history)[::10]],
+        )
+        return snap
+
+    # -- threads ------------------------------------------------------------------------
+    def _capture_loop(self) -> None:
+        try:
+            self.source.open()
+            while not self._stop.is_set():
+                if self.controller.paused:
+                    self._stop.wait(0.005)
+                    continue
+                frame = self.source.read()
+                if frame is None:
+                    break
+                self.metrics.fps_in.tick()
+                self.ring.put(frame)
+        except SourceError as exc:
+            logger.error("capture stopped: %s", exc)
+            self._summary.error = str(exc)
+        except Exception as exc:
+            logger.exception("capture crashed")
+            self._summary.error = f"capture crashed: {exc}"
+        finally:
+            self.ring.close()
+            self.source.close()
+            self._capture_done.set()
+
+    def _analysis_loop(self) -> None:
+        try:
+            while not self.ring.drained:
+                item = self.ring.get()
+                if item is None:
+                    continue
+                frame, arrival_ns = item
+                if self._reset_pending.is_set():
+                    self._reset_pending.clear()
+                    self._emit(self.analyzer.flush())
+                    self.analyzer.reset()
+                events = self.analyzer.process(frame, arrival_ns)
+                self.metrics.fps_out.tick()
+                self._score_history.append((time.time(), self.analyzer.last_score))
+                if self._on_frame is not None:
+                    self._on_frame()
+                self._emit(events)
+            self._emit(self.analyzer.flush())
+        except Exception as exc:
+            logger.exception("analysis crashed")
+            self._summary.error = f"analysis crashed: {exc}"
+            self.stop()
+        finally:
+            self._summary.frames_in = self.metrics.fps_in.total
+            self._summary.frames_analyzed = self.metrics.fps_out.total
+            self._summary.ring_dropped = self.ring.dropped
+            self._summary.dropped_frames = self.source.dropped_frames + self.ring.dropped
+
+    def _emit(self, events: list[Event]) -> None:
+        for event in events:
+            self._summary.events.append(event)
+            self._last_event_id = event.id
+            self.bus.publish_event(event)
+
+    # -- state --------------------------------------------------------------------------
+    def _on_pause(self, paused: bool, reason: str) -> None:
+        if paused:
+            self._reset_pending.set()  # the analysis thread resets its own state
+        self._publish_state("paused" if paused else "running", reason)
+
+    def _publish_state(self, state: str, reason: str) -> None:
+        self._state = state
+        running = state == "running"
+        self.bus.publish_state(
+            DeviceState(
+                state=state,  # type: ignore[arg-type]
+                capturing=running and not self.controller.paused,
+                paused=self.controller.paused,
+                face_present=self.analyzer.face_found_rate > 0,
+                last_event_id=self._last_event_id,
+                reason=reason,
+                t=datetime.now(timezone.utc),
+            )
+        )

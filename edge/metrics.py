@@ -1,0 +1,135 @@
+"""Per-stage latency, frame rates and counters kept by the daemon.
+
+Latencies are kept in a bounded ring per stage (the last ``window`` samples)
+so percentiles describe recent behaviour and memory stays constant.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process in MiB."""
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / (1024 * 1024) if sys.platform == "darwin" else kb / 1024
+
+
+class RateMeter:
+    """Events per second over a sliding window of timestamps."""
+
+    def __init__(self, window_s: float = 2.0) -> None:
+        self._window_ns = int(window_s * 1e9)
+        self._times: deque[int] = deque()
+        self.total = 0
+
+    def tick(self, now_ns: int | None = None) -> None:
+        now = time.monotonic_ns() if now_ns is None else now_ns
+        self._times.append(now)
+        self.total += 1
+        self._trim(now)
+
+    def _trim(self, now: int) -> None:
+        while self._times and now - self._times[0] > self._window_ns:
+            self._times.popleft()
+
+    def rate(self, now_ns: int | None = None) -> float:
+        now = time.monotonic_ns() if now_ns is None else now_ns
+        self._trim(now)
+        if len(self._times) < 2:
+            return 0.0
+        span = self._times[-1] - self._times[0]
+        return (len(self._times) - 1) * 1e9 / span if span > 0 else 0.0
+
+
+class Metrics:
+    """Thread-safe counters, rates and stage latencies.
+
+    Usage::
+
+        metrics = Metrics()
+        with metrics.stage("face"):
+            ...
+        metrics.snapshot()["stage_ms"]["face"]["p95"]
+    """
+
+    def __init__(self, window: int = 4096) -> None:
+        self._lock = threading.Lock()
+        self._window = window
+        self._stages: dict[str, deque[float]] = {}
+        self._stage_totals: dict[str, tuple[int, float]] = {}
+        self.counters: dict[str, int] = {}
+        self.gauges: dict[str, Any] = {}
+        self.fps_in = RateMeter()
+        self.fps_out = RateMeter()
+        self.started = time.monotonic()
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter_ns()
+        try:
+            yield
+        finally:
+            self.record(name, (time.perf_counter_ns() - t0) / 1e6)
+
+    def record(self, name: str, ms: float) -> None:
+        with self._lock:
+            ring = self._stages.get(name)
+            if ring is None:
+                ring = self._stages[name] = deque(maxlen=self._window)
+            ring.append(ms)
+            n, total = self._stage_totals.get(name, (0, 0.0))
+            self._stage_totals[name] = (n + 1, total + ms)
+
+    def incr(self, name: str, by: int = 1) -> None:
+        with self._lock:
+            self.counters[name] = self.counters.get(name, 0) + by
+
+    def set(self, name: str, value: Any) -> None:
+        with self._lock:
+            self.gauges[name] = value
+
+    def stage_summary(self) -> dict[str, dict[str, float]]:
+        with self._lock:
+            items = {k: np.fromiter(v, dtype=np.float64) for k, v in self._stages.items()}
+            totals = dict(self._stage_totals)
+        summary = {}
+        for name, arr in items.items():
+            if arr.size == 0:
+                continue
+            p50, p95, p99 = np.percentile(arr, [50, 95, 99])
+            n, total = totals[name]
+            summary[name] = {
+                "p50": round(float(p50), 4),
+                "p95": round(float(p95), 4),
+                "p99": round(float(p99), 4),
+                "mean": round(total / n, 4),
+                "count": n,
+            }
+        return summary
+
+    def snapshot(self) -> dict[str, Any]:
+        """Numbers and short strings only: safe for every sink."""
+        with self._lock:
+            counters = dict(self.counters)
+            gauges = dict(self.gauges)
+        return {
+            "uptime_s": round(time.monotonic() - self.started, 3),
+            "fps_in": round(self.fps_in.rate(), 2),
+            "fps_out": round(self.fps_out.rate(), 2),
+            "frames_in": self.fps_in.total,
+            "frames_analyzed": self.fps_out.total,
+            "stage_ms": self.stage_summary(),
+            "peak_rss_mb": round(peak_rss_mb(), 1),
+            **counters,
+            **gauges,
+        }

@@ -1,0 +1,39 @@
+"""Builds the analysis stages and sinks that a configuration names."""
+
+from __future__ import annotations
+
+from edge.config import GlimpseConfig
+from edge.control import Controller
+from edge.events.factory import EventFactory, SensorClock
+from edge.metrics import Metrics
+from edge.pipeline import Analyzer, Stages
+
+
+def build_stages(config: GlimpseConfig) -> Stages:
+    """Tracker, motion analyzer, spotter and classifier for ``config``."""
+    from edge.engine.factory import build_classifier
+    from edge.face.registry import build_tracker
+    from edge.motion.registry import build_motion
+    from edge.spotting.registry import build_spotter
+
+    tracker = build_tracker(config)
+    try:
+        motion = build_motion(config)
+        spotter = build_spotter(config)
+        classifier = build_classifier(config)
+    except BaseException:
+        tracker.close()
+        raise
+    return Stages(tracker, motion, spotter, classifier)
+
+
+def build_analyzer(config: GlimpseConfig, source_id: str, metrics: Metrics | None = None) -> Analyzer:
+    """An analyzer whose events carry ``device.id`` and ``source_id``."""
+    stages = build_stages(config)
+    factory = EventFactory(config.device.id, source_id, SensorClock())
+    history_ms = config.spotting.max_ms + 1000.0
+    return Analyzer(stages, factory, metrics or Metrics(), history_ms=history_ms)
+
+
+def default_controller() -> Controller:
+    return Controller()
