@@ -25,7 +25,6 @@ from edge.control import Controller
 from edge.errors import SourceError
 from edge.events.bus import EventBus
 from edge.events.model import DeviceState, Event
-from edge.metrics import Metrics
 from edge.pipeline import Analyzer
 from edge.sinks.base import Sink
 

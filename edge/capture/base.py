@@ -61,6 +61,17 @@ class FrameSource(Protocol):
     def close(self) -> None:
         """Release the device; idempotent."""
 
+    def __enter__(self) -> FrameSource:
+        """Open the source."""
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close the source."""
+
 
 class SourceBase:
     """Shared context-manager behaviour and drop counting for sources."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from edge.capture.base import FrameSource
 from edge.errors import UsageError
@@ -35,7 +35,7 @@ class SourceURI:
         target, _, query = rest.partition("?")
         if target.startswith("//"):
             target = target[2:]
-        return cls(scheme, target, dict(parse_qsl(query, keep_blank_values=True)), uri)
+        return cls(scheme, unquote(target), dict(parse_qsl(query, keep_blank_values=True)), uri)
 
     def get_float(self, key: str, default: float) -> float:
         value = self.params.get(key)

@@ -1,0 +1,80 @@
+"""The `glimpse` command line. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from edge import __version__
+from edge.cli_common import EXIT_RUNTIME, EXIT_USAGE
+from edge.errors import ConfigError, GlimpseError, UsageError
+
+logger = logging.getLogger(__name__)
+
+#: Modules that add subcommands, in the order `glimpse --help` lists them.
+SUBCOMMANDS: tuple[str, ...] = (
+    "edge.commands.run",
+    "edge.commands.demo",
+    "edge.commands.analyze",
+    "edge.commands.bench",
+    "edge.commands.events",
+    "edge.commands.config",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"glimpse: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="glimpse", description="Glimpse: edge micro-expression analyzer.")
+    parser.add_argument("--version", action="version", version=f"glimpse {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:  # a part of the package that did not install
+            logger.debug("subcommand module %s unavailable: %s", name, exc)
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(args.verbose, 2) if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        code: int = args.func(args)
+        return code
+    except ConfigError as exc:
+        print("glimpse: configuration error:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"glimpse: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except GlimpseError as exc:
+        print(f"glimpse: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

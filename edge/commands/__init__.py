@@ -1,0 +1,1 @@
+"""The core `glimpse` subcommands (run, demo, analyze, bench, config, events)."""
