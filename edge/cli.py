@@ -22,6 +22,12 @@ SUBCOMMANDS: tuple[str, ...] = (
     "edge.commands.bench",
     "edge.commands.events",
     "edge.commands.config",
+    "edge.synth.cli",
+    "edge.evaluation.cli",
+    "edge.engine.train_cli",
+    "edge.engine.cli",
+    "edge.dashboard.cli",
+    "edge.doctor.cli",
 )
 
 
@@ -40,8 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name in SUBCOMMANDS:
         try:
             module = importlib.import_module(name)
-        except ImportError as exc:  # a part of the package that did not install
-            logger.debug("subcommand module %s unavailable: %s", name, exc)
+        except ModuleNotFoundError as exc:
+            if not exc.name or not (name == exc.name or name.startswith(exc.name + ".")):
+                raise
+            logger.debug("subcommand module %s is not installed", name)
             continue
         module.register(sub)
     return parser
