@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def test_reads_every_frame_as_gray_with_paced_timestamps(tmp_path: Path) -> None
     assert len(frames) == 12
     assert frames[0].gray.shape == (48, 64) and frames[0].gray.dtype == np.uint8
     assert abs(int(frames[5].gray.mean()) - 100) <= 3
-    steps = {b.t_ns - a.t_ns for a, b in zip(frames, frames[1:])}
+    steps = {b.t_ns - a.t_ns for a, b in itertools.pairwise(frames)}
     assert steps == {40_000_000}
     assert src.dropped_frames == 0
 
@@ -58,7 +59,7 @@ def test_bad_inputs(tmp_path: Path) -> None:
         open_source(f"file:{tmp_path / 'missing.mp4'}").open()
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(b"not a video at all" * 100)
-    with pytest.raises(SourceError, match="junk.mp4"):
+    with pytest.raises(SourceError, match=r"junk\.mp4"):
         src = open_source(f"file:{junk}")
         src.open()
         src.read()

@@ -69,7 +69,7 @@ def test_malformed_toml_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_malformed_override() -> None:
-    with pytest.raises(ConfigError, match="expected key.path=value"):
+    with pytest.raises(ConfigError, match=r"expected key\.path=value"):
         apply_overrides({}, ["mqtt.port"])
     with pytest.raises(ConfigError, match="is a value, not a section"):
         apply_overrides({"mqtt": 3}, ["mqtt.port=1"])

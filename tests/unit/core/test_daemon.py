@@ -136,7 +136,7 @@ def test_every_frame_analysed_and_every_event_delivered() -> None:
 
 def test_slow_analysis_drops_oldest_frames_and_counts_them() -> None:
     source = ListSource(200)
-    daemon, rec = make_daemon(source, every=1000, motion_delay_s=0.003, ring=4)
+    daemon, _ = make_daemon(source, every=1000, motion_delay_s=0.003, ring=4)
     summary = daemon.run()
     assert summary.frames_in == 200
     assert summary.ring_dropped > 0
