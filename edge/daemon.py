@@ -112,7 +112,7 @@ class Daemon:
             stats_interval_s=config.bus.stats_interval_s,
             stats=self.stats,
         )
-        self._on_frame = on_frame
+        self._frame_listeners: list[Callable[[], None]] = [on_frame] if on_frame else []
         self._stop = threading.Event()
         self._reset_pending = threading.Event()
         self._capture_done = threading.Event()
@@ -126,6 +126,14 @@ class Daemon:
     def stop(self) -> None:
         """Ask every thread to finish (safe from a signal handler)."""
         self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def add_frame_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` on the analysis thread after every analysed frame (keep it cheap)."""
+        self._frame_listeners.append(listener)
 
     def run(self) -> RunSummary:
         """Block until the source ends or :meth:`stop`; deliver every event; return a summary."""
@@ -204,8 +212,8 @@ class Daemon:
                 events = self.analyzer.process(frame, arrival_ns)
                 self.metrics.fps_out.tick()
                 self._score_history.append((time.time(), self.analyzer.last_score))
-                if self._on_frame is not None:
-                    self._on_frame()
+                for listener in self._frame_listeners:
+                    listener()
                 self._emit(events)
             self._emit(self.analyzer.flush())
         except Exception as exc:

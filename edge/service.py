@@ -1,7 +1,9 @@
 """Assembles and runs the daemon for `glimpse run` and `glimpse demo`.
 
 Source, stages and sinks are built from the configuration; SIGINT/SIGTERM
-stop it cleanly (every queued event is delivered before it returns).
+stop it cleanly (every queued event is delivered before it returns). Under
+systemd (``Type=notify``) it reports READY once frames flow, STATUS every few
+seconds, and feeds the watchdog only while frames are really analysed.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from types import FrameType
 
@@ -17,6 +20,7 @@ from edge.config import GlimpseConfig
 from edge.control import Controller
 from edge.daemon import Daemon, RunSummary
 from edge.metrics import Metrics
+from edge.sdnotify import SdNotifier, WatchdogFeeder
 from edge.sinks.base import Sink
 from edge.sinks.registry import build_sinks
 from edge.stages import build_analyzer
@@ -39,8 +43,54 @@ def build_daemon(
     return Daemon(config, source, analyzer, sinks, controller=controller)
 
 
+class SystemdReporter:
+    """READY on the first analysed frame (or at once when paused), STATUS and WATCHDOG on a timer."""
+
+    def __init__(self, daemon: Daemon, notifier: SdNotifier, period_s: float = 1.0) -> None:
+        self.daemon = daemon
+        self.notifier = notifier
+        self.feeder = WatchdogFeeder.from_environ(notifier)
+        self._ready = threading.Event()
+        self._period_s = period_s
+        self._thread = threading.Thread(target=self._loop, name="glimpse-sdnotify", daemon=True)
+        daemon.add_frame_listener(self._on_frame)
+        daemon.controller.subscribe(lambda paused, reason: self.feeder.set_paused(paused))
+        self.feeder.set_paused(daemon.controller.paused)
+
+    def _on_frame(self) -> None:
+        self.feeder.frame_analyzed()
+        if not self._ready.is_set():
+            self._ready.set()
+
+    def start(self) -> None:
+        if self.notifier.enabled:
+            self._thread.start()
+
+    def _loop(self) -> None:
+        sent_ready = False
+        last_status = 0.0
+        tick_s = min(self._period_s, (self.feeder.interval_s or self._period_s) / 4)
+        while not self.daemon.stopping:
+            if not sent_ready and (self._ready.is_set() or self.daemon.controller.paused):
+                sent_ready = self.notifier.ready("analysing")
+            self.feeder.tick()
+            now = time.monotonic()
+            if now - last_status >= 5.0:
+                last_status = now
+                stats = self.daemon.stats()
+                self.notifier.status(
+                    f"{stats['state']}: {stats['fps_out']:.0f} fps, {stats['events_total']} events, "
+                    f"{stats['dropped_frames']} dropped"
+                )
+            time.sleep(tick_s)
+
+    def stop(self) -> None:
+        self.notifier.stopping("shutting down")
+        self.notifier.close()
+
+
 def run_daemon(daemon: Daemon, on_started: Callable[[Daemon], None] | None = None) -> RunSummary:
-    """Run with SIGINT/SIGTERM handlers installed (main thread only)."""
+    """Run with SIGINT/SIGTERM handlers installed (main thread only) and systemd notifications."""
     previous: dict[signal.Signals, object] = {}
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -50,10 +100,14 @@ def run_daemon(daemon: Daemon, on_started: Callable[[Daemon], None] | None = Non
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, _stop)
+    reporter = SystemdReporter(daemon, SdNotifier.from_environ())
+    reporter.start()
     try:
         if on_started is not None:
             on_started(daemon)
         return daemon.run()
     finally:
+        daemon.stop()
+        reporter.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)  # type: ignore[arg-type]
