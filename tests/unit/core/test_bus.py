@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from tests_support import make_event
-
 from edge.events.bus import EventBus
 from edge.events.model import DeviceState, Event
 from edge.sinks.base import SinkBase
+
+from tests_support import make_event
 
 
 class Slow(SinkBase):

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from tests_support import make_event
 
 from edge.cli import main
 from edge.events.store import EventStore
+
+from tests_support import make_event
 
 
 def test_config_check_reports_every_problem_and_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

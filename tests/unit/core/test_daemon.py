@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import threading
 
-from pipeline_fakes import ListSource, make_daemon
-
 from edge.capture.base import Frame
+
+from pipeline_fakes import ListSource, make_daemon
 
 
 def test_every_frame_analysed_and_every_event_delivered() -> None:

@@ -9,10 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
-from pipeline_fakes import ListSource, make_daemon
 
 from edge.sdnotify import SdNotifier
 from edge.service import SystemdReporter, run_daemon
+
+from pipeline_fakes import ListSource, make_daemon
 
 
 def test_ready_status_and_watchdog_while_frames_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
