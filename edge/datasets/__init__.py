@@ -1,0 +1,10 @@
+"""Loaders for the licensed micro-expression datasets (CASME II, SAMM, SAMM-LV, CAS(ME)^2, CAS(ME)^3 A, MEGC2019).
+
+No dataset ships with Glimpse: these read the annotation files a licensed user holds and yield one common
+:class:`Sample` type. openpyxl is imported only when a workbook is read.
+"""
+
+from edge.datasets.base import COMPOSITE_CLASSES, Sample, composite_class, parse_aus
+from edge.datasets.registry import DATASETS, load_dataset
+
+__all__ = ["COMPOSITE_CLASSES", "DATASETS", "Sample", "composite_class", "load_dataset", "parse_aus"]

@@ -1,0 +1,142 @@
+"""SAMM (``SAMM_Micro_FACS_Codes_v2.xlsx``, header on row 14) and SAMM Long Videos (header on row 10); 200 fps.
+
+SAMM frames: ``SAMM/006/006_1_2/006_05562.jpg``. SAMM-LV frames: ``SAMM_longvideos/006_1/006_1_0001.jpg``,
+the clip being the first two parts of the ``Filename`` (``006_1_2`` -> ``006_1``); its ``Type`` is ``Macro``
+or ``Micro - 1/2`` and an apex of -1 means not annotated. SAMM-LV has no emotion column.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from edge.datasets.base import (
+    Sample,
+    composite_class,
+    frame_number,
+    interval,
+    kind_of,
+    parse_aus,
+    subject_id,
+    text,
+)
+from edge.datasets.sheets import Sheet, SheetRow, find_file, find_header, read_workbook
+from edge.errors import DatasetError
+
+FPS = 200.0
+SAMM_HEADER_ROW = 14
+SAMM_LV_HEADER_ROW = 10
+SAMM_COLUMNS = {
+    "subject": ["Subject"],
+    "filename": ["Filename"],
+    "onset": ["Onset Frame"],
+    "apex": ["Apex Frame"],
+    "offset": ["Offset Frame"],
+    "micro": ["Micro"],
+    "aus": ["Action Units"],
+    "emotion": ["Estimated Emotion"],
+}
+SAMM_LV_COLUMNS = {
+    "subject": ["Subject"],
+    "filename": ["Filename"],
+    "onset": ["Onset"],
+    "apex": ["Apex"],
+    "offset": ["Offset"],
+    "type": ["Type"],
+    "aus": ["Action Units"],
+}
+
+
+def _frames_base(base: Path, folder: str) -> Path:
+    return base / folder if (base / folder).is_dir() else base
+
+
+def _interval(row: SheetRow, col: dict[str, int], where: str, quirks: list[str]) -> tuple[int, int | None, int]:
+    return interval(
+        frame_number(row.get(col["onset"]), where, "Onset", quirks),
+        frame_number(row.get(col["apex"]), where, "Apex", quirks),
+        frame_number(row.get(col["offset"]), where, "Offset", quirks),
+        where,
+        quirks,
+    )
+
+
+def _first_sheet(path: Path) -> Sheet:
+    return next(iter(read_workbook(path).values()))
+
+
+def load(root: Path | str) -> list[Sample]:
+    """Load SAMM from its root folder (or ``SAMM_Micro_FACS_Codes_v2.xlsx`` itself)."""
+    path = find_file(Path(root), ["SAMM_Micro_FACS_Codes*.xlsx", "*.xlsx"], "samm")
+    sheet = _first_sheet(path)
+    header, col = find_header(sheet, SAMM_HEADER_ROW, SAMM_COLUMNS)
+    frames = _frames_base(path.parent, "SAMM")
+    samples = []
+    for row in (r for r in sheet.rows if r.number > header):
+        where = sheet.where(row.number)
+        quirks: list[str] = []
+        subject = subject_id(row.get(col["subject"]), 3, where)
+        clip = text(row.get(col["filename"]))
+        onset, apex, offset = _interval(row, col, where, quirks)
+        emotion = text(row.get(col["emotion"])).lower()
+        micro = text(row.get(col["micro"])).lower()
+        samples.append(
+            Sample(
+                dataset="samm",
+                subject=subject,
+                clip=clip,
+                name=clip,
+                onset=onset,
+                apex=apex,
+                offset=offset,
+                aus=parse_aus(row.get(col["aus"])),
+                emotion=emotion,
+                composite=composite_class(emotion),
+                kind="macro" if micro.startswith("macro") else "micro",
+                fps=FPS,
+                frames_dir=frames / subject / clip,
+                frame_name=f"{subject}_{{n:05d}}.jpg",
+                source=where,
+                quirks=tuple(quirks),
+            )
+        )
+    return samples
+
+
+def load_long_videos(root: Path | str) -> list[Sample]:
+    """Load SAMM Long Videos from its root folder (or its coding ``.xlsx`` itself)."""
+    path = find_file(Path(root), ["SAMM_LongVideos*.xlsx", "*.xlsx"], "samm_lv")
+    sheet = _first_sheet(path)
+    header, col = find_header(sheet, SAMM_LV_HEADER_ROW, SAMM_LV_COLUMNS)
+    frames = _frames_base(path.parent, "SAMM_longvideos")
+    samples = []
+    for row in (r for r in sheet.rows if r.number > header):
+        where = sheet.where(row.number)
+        quirks: list[str] = []
+        subject = subject_id(row.get(col["subject"]), 3, where)
+        name = text(row.get(col["filename"]))
+        parts = name.split("_")
+        if len(parts) < 2:
+            raise DatasetError(f"{where}: Filename {name!r} has no video part; expected like '006_1_2'")
+        clip = "_".join(parts[:2])
+        onset, apex, offset = _interval(row, col, where, quirks)
+        samples.append(
+            Sample(
+                dataset="samm_lv",
+                subject=subject,
+                clip=clip,
+                name=name,
+                onset=onset,
+                apex=apex,
+                offset=offset,
+                aus=parse_aus(row.get(col["aus"])),
+                emotion="",
+                composite=None,
+                kind=kind_of(row.get(col["type"]), where),
+                fps=FPS,
+                frames_dir=frames / clip,
+                frame_name=f"{clip}_{{n:04d}}.jpg",
+                source=where,
+                quirks=tuple(quirks),
+            )
+        )
+    return samples
