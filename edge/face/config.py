@@ -12,7 +12,68 @@ from edge.config.base import Section
 class FaceConfig(Section):
     """How faces are found, followed and aligned."""
 
-    tracker: Literal["fullframe"] = Field(
-        default="fullframe",
-        description="Face tracker: 'fullframe' treats the central square of the frame as the face (no model).",
+    tracker: Literal["mediapipe", "fullframe"] = Field(
+        default="mediapipe",
+        description=(
+            "Face tracker: 'mediapipe' runs BlazeFace + FaceMesh (ONNX) with keyframes and optical-flow following; "
+            "'fullframe' treats the central square of the frame as the face (no model; pre-cropped footage)."
+        ),
+    )
+    detector_model: str = Field(
+        default="models/face_detector.onnx",
+        description=(
+            "BlazeFace short-range ONNX file; a relative path is tried in the working directory, then the project root."
+        ),
+    )
+    landmark_model: str = Field(
+        default="models/face_landmarks.onnx",
+        description="FaceMesh (468 landmarks) ONNX file; relative paths resolve like detector_model.",
+    )
+    min_detection_score: float = Field(
+        default=0.5, gt=0.0, lt=1.0, description="BlazeFace score below which a detection is ignored."
+    )
+    min_presence: float = Field(
+        default=0.5, gt=0.0, lt=1.0, description="FaceMesh face-presence probability below which the track is lost."
+    )
+    occluded_presence: float = Field(
+        default=0.9,
+        gt=0.0,
+        lt=1.0,
+        description="Presence probability below which a tracked face is flagged occluded (still tracked).",
+    )
+    keyframe_interval_ms: float = Field(
+        default=100.0,
+        ge=0.0,
+        description="Landmarks run at most this often; frames in between follow the face with sparse optical flow. "
+        "0 runs landmarks on every frame.",
+    )
+    flow_max_error_px: float = Field(
+        default=1.5,
+        gt=0.0,
+        description="Mean residual (frame px) of the flow-followed points above which a keyframe is forced.",
+    )
+    smoothing_min_cutoff_hz: float = Field(
+        default=0.3,
+        gt=0.0,
+        description="1-euro filter cutoff of the alignment when the head is still (lower = steadier).",
+    )
+    smoothing_beta: float = Field(
+        default=0.05, ge=0.0, description="1-euro filter speed coefficient (higher = less lag when the head moves)."
+    )
+    centre_weight: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="How much distance from the frame centre lowers a face's claim to be the primary face.",
+    )
+    min_eye_distance_px: float = Field(
+        default=24.0, gt=0.0, description="Outer-eye-corner distance (frame px) below which the face is too small."
+    )
+    max_yaw_deg: float = Field(default=30.0, gt=0.0, le=90.0, description="Yaw beyond which the pose is too large.")
+    max_pitch_deg: float = Field(default=25.0, gt=0.0, le=90.0, description="Pitch beyond which the pose is too large.")
+    blink_ratio: float = Field(
+        default=0.6,
+        gt=0.0,
+        lt=1.0,
+        description="Eyes count as closed when their openness falls below this fraction of the track's median.",
     )

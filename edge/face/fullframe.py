@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from edge.capture.base import Frame
+from edge.config import GlimpseConfig
 from edge.face.base import ALIGNED_SIZE, FaceObservation
 
 
@@ -18,6 +19,11 @@ class FullFrameTracker:
 
     def __init__(self, size: int = ALIGNED_SIZE) -> None:
         self._size = size
+
+    @classmethod
+    def from_config(cls, config: GlimpseConfig) -> FullFrameTracker:
+        """The registry's constructor; this tracker has no settings."""
+        return cls()
 
     def process(self, frame: Frame) -> FaceObservation:
         h, w = frame.gray.shape

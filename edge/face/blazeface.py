@@ -1,0 +1,168 @@
+"""BlazeFace short-range detector: letterboxing, anchors, decoding and weighted NMS.
+
+The constants follow MediaPipe's ``face_detection_short_range`` graph
+(SsdAnchorsCalculator options and TensorsToDetectionsCalculator options in
+``mediapipe/modules/face_detection/face_detection.pbtxt``): 128x128 input in
+[-1, 1], 896 anchors on strides 8, 16, 16, 16 with fixed anchor size, boxes
+and six keypoints regressed in input pixels relative to the anchor centre,
+sigmoid scores of a logit clipped to +-100, weighted NMS at IoU 0.3.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from edge.capture.base import GrayImage
+from edge.engine.base import InferenceBackend
+from edge.face.base import FloatArray
+
+logger = logging.getLogger(__name__)
+
+INPUT_SIZE = 128
+STRIDES = (8, 16, 16, 16)
+NMS_IOU = 0.3
+SCORE_CLIP = 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """One face found by BlazeFace, in frame pixels.
+
+    ``keypoints`` (6 x 2): subject's right eye, left eye, nose tip, mouth
+    centre, right ear tragion, left ear tragion.
+    """
+
+    score: float
+    box: tuple[float, float, float, float]
+    keypoints: FloatArray
+
+    @property
+    def area(self) -> float:
+        """Box area in square pixels."""
+        return self.box[2] * self.box[3]
+
+
+def make_anchors(size: int = INPUT_SIZE, strides: tuple[int, ...] = STRIDES) -> FloatArray:
+    """Anchor centres (N x 2, in [0, 1]); two anchors per layer per cell, layers of one stride merged."""
+    centres: list[FloatArray] = []
+    i = 0
+    while i < len(strides):
+        stride = strides[i]
+        per_cell = 0
+        while i < len(strides) and strides[i] == stride:
+            per_cell += 2
+            i += 1
+        cells = int(np.ceil(size / stride))
+        grid = (np.arange(cells, dtype=np.float32) + 0.5) / cells
+        yy, xx = np.meshgrid(grid, grid, indexing="ij")
+        xy = np.stack([xx.ravel(), yy.ravel()], axis=1)
+        centres.append(np.repeat(xy, per_cell, axis=0))
+    return np.concatenate(centres).astype(np.float32)
+
+
+def letterbox(gray: GrayImage, size: int = INPUT_SIZE) -> tuple[FloatArray, float, float, float]:
+    """The NCHW [-1, 1] detector input and (scale, pad_x, pad_y) mapping input px back to frame px."""
+    h, w = gray.shape
+    scale = size / max(h, w)
+    nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+    small = cv2.resize(gray, (nw, nh), interpolation=cv2.INTER_AREA)
+    pad_x, pad_y = (size - nw) // 2, (size - nh) // 2
+    canvas = np.zeros((size, size), np.float32)
+    canvas[pad_y : pad_y + nh, pad_x : pad_x + nw] = small
+    x = canvas * (2.0 / 255.0) - 1.0
+    # The models were trained on RGB; a gray frame is the same luminance in every channel.
+    tensor = np.ascontiguousarray(np.broadcast_to(x, (1, 3, size, size)), dtype=np.float32)
+    return tensor, scale, float(pad_x), float(pad_y)
+
+
+def _iou(box: FloatArray, boxes: FloatArray) -> FloatArray:
+    """IoU of one (x0, y0, x1, y1) box against many."""
+    ix0 = np.maximum(box[0], boxes[:, 0])
+    iy0 = np.maximum(box[1], boxes[:, 1])
+    ix1 = np.minimum(box[2], boxes[:, 2])
+    iy1 = np.minimum(box[3], boxes[:, 3])
+    inter = np.clip(ix1 - ix0, 0, None) * np.clip(iy1 - iy0, 0, None)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    out: FloatArray = inter / np.maximum(area + areas - inter, 1e-9)
+    return out
+
+
+def weighted_nms(scores: FloatArray, geometry: FloatArray, iou: float = NMS_IOU) -> list[tuple[float, FloatArray]]:
+    """MediaPipe's weighted NMS: each cluster becomes the score-weighted mean of its members.
+
+    ``geometry`` rows start with (x0, y0, x1, y1) followed by keypoints; the
+    cluster keeps its best score.
+    """
+    order = np.argsort(-scores)
+    remaining = order
+    kept: list[tuple[float, FloatArray]] = []
+    while remaining.size:
+        top = remaining[0]
+        overlaps = _iou(geometry[top, :4], geometry[remaining, :4]) > iou
+        members = remaining[overlaps]
+        weights = scores[members][:, None]
+        kept.append((float(scores[top]), (geometry[members] * weights).sum(axis=0) / weights.sum()))
+        remaining = remaining[~overlaps]
+    return kept
+
+
+class BlazeFaceDetector:
+    """Finds faces in a gray frame with the converted BlazeFace short-range model.
+
+    Usage::
+
+        detector = BlazeFaceDetector(load_backend("onnxruntime", Path("models/face_detector.onnx")))
+        faces = detector.detect(frame.gray)
+    """
+
+    def __init__(self, backend: InferenceBackend, min_score: float = 0.5) -> None:
+        self._backend = backend
+        self._input = backend.inputs[0].name
+        self._anchors = make_anchors()
+        self.min_score = min_score
+
+    def detect(self, gray: GrayImage) -> list[Detection]:
+        """Every face above ``min_score``, best first."""
+        tensor, scale, pad_x, pad_y = letterbox(gray)
+        out = self._backend.run({self._input: tensor})
+        raw = out["regressors"].reshape(-1, 16)
+        logits = np.clip(out["classificators"].reshape(-1), -SCORE_CLIP, SCORE_CLIP)
+        scores = (0.5 * (1.0 + np.tanh(0.5 * logits))).astype(np.float32)  # sigmoid without overflow
+        keep = scores >= self.min_score
+        if not keep.any():
+            return []
+        raw, anchors, scores = raw[keep], self._anchors[keep], scores[keep]
+        centre = raw[:, 0:2] / INPUT_SIZE + anchors
+        half = raw[:, 2:4] / INPUT_SIZE / 2.0
+        points = raw[:, 4:16].reshape(-1, 6, 2) / INPUT_SIZE + anchors[:, None, :]
+        geometry = np.concatenate([centre - half, centre + half, points.reshape(-1, 12)], axis=1)
+        results = []
+        offset = np.array([pad_x, pad_y], np.float32)
+        for score, geo in weighted_nms(scores, geometry.astype(np.float32)):
+            px = (geo.reshape(-1, 2) * INPUT_SIZE - offset) / scale
+            (x0, y0), (x1, y1) = px[0], px[1]
+            box = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+            results.append(Detection(score, box, px[2:].astype(np.float32)))
+        return results
+
+
+def primary_face(faces: list[Detection], width: int, height: int, centre_weight: float = 0.5) -> Detection | None:
+    """The kiosk user: the largest face, penalised by its distance from the frame centre.
+
+    priority = area / frame_area * (1 - centre_weight * distance / half_diagonal)
+    """
+    if not faces:
+        return None
+    half_diag = 0.5 * float(np.hypot(width, height))
+
+    def priority(face: Detection) -> float:
+        cx = face.box[0] + face.box[2] / 2 - width / 2
+        cy = face.box[1] + face.box[3] / 2 - height / 2
+        return face.area / (width * height) * (1.0 - centre_weight * float(np.hypot(cx, cy)) / half_diag)
+
+    return max(faces, key=priority)

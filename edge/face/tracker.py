@@ -1,0 +1,261 @@
+"""The MediaPipe-model face tracker: detect, landmark on keyframes, follow with flow, align.
+
+Behaviour, frame by frame:
+
+* No track: BlazeFace runs on the frame; the primary face (largest, nearest
+  the centre, see :func:`primary_face`) is landmarked; a presence above
+  ``min_presence`` starts a track with a new id. Other faces are ignored.
+* Between keyframes: a few rigid landmarks are followed with pyramidal
+  Lucas-Kanade flow; a similarity fitted to them moves all 468 landmarks.
+  Too few points or a residual above ``flow_max_error_px`` forces a keyframe.
+* Keyframe (every ``keyframe_interval_ms``): FaceMesh runs on the crop
+  around the current landmarks. If presence drops below ``min_presence`` the
+  detector runs again on the same frame; a face overlapping the old one keeps
+  the track id, anything else starts a new track; no face means LOST.
+* Every found frame: the similarity to the canonical crop (:mod:`edge.face.align`)
+  is smoothed with a 1-euro filter, the crop is warped, pose and quality set.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from pathlib import Path
+from types import TracebackType
+
+import cv2
+import numpy as np
+
+from edge.capture.base import Frame, GrayImage
+from edge.config import GlimpseConfig
+from edge.engine.base import InferenceBackend
+from edge.face import align
+from edge.face.base import ALIGNED_SIZE, FaceObservation, FloatArray, Quality
+from edge.face.blazeface import BlazeFaceDetector, Detection, primary_face
+from edge.face.config import FaceConfig
+from edge.face.facemesh import FaceMesh, roi_from_detection, roi_from_landmarks
+
+logger = logging.getLogger(__name__)
+
+#: Landmarks followed by flow between keyframes: eye corners, nose bridge and tip, brow-free forehead,
+#: cheeks and jaw, textured and spread over the face so the similarity is well conditioned.
+FOLLOW_POINTS = (33, 133, 362, 263, 168, 6, 4, 1, 151, 9, 50, 280, 234, 454, 172, 397, 152, 61, 291, 199)
+_LK_WINDOW = (15, 15)
+_LK_LEVELS = 2
+
+
+def resolve_model(path: str) -> Path:
+    """A model path as given if it exists (or is absolute), else relative to the project root."""
+    given = Path(path)
+    if given.is_absolute() or given.exists():
+        return given
+    return Path(__file__).resolve().parents[2] / given
+
+
+def _box(landmarks: FloatArray) -> tuple[float, float, float, float]:
+    x0, y0 = landmarks[:, :2].min(axis=0)
+    x1, y1 = landmarks[:, :2].max(axis=0)
+    return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / max(a[2] * a[3] + b[2] * b[3] - inter, 1e-9)
+
+
+class MediaPipeTracker:
+    """Finds, follows and aligns the primary face with BlazeFace and FaceMesh.
+
+    Usage::
+
+        with MediaPipeTracker.from_config(config) as tracker:
+            obs = tracker.process(frame)
+    """
+
+    def __init__(
+        self,
+        detector: InferenceBackend,
+        landmarker: InferenceBackend,
+        settings: FaceConfig | None = None,
+        size: int = ALIGNED_SIZE,
+    ) -> None:
+        self.settings = settings or FaceConfig()
+        self._backends = [detector, landmarker]
+        self._detector = BlazeFaceDetector(detector, self.settings.min_detection_score)
+        self._mesh = FaceMesh(landmarker)
+        self._size = size
+        self._filter = align.OneEuroFilter(self.settings.smoothing_min_cutoff_hz, self.settings.smoothing_beta)
+        self._openness: deque[float] = deque(maxlen=60)
+        self._next_id = 1
+        self.keyframes = 0
+        self.detections = 0
+        self.reset()
+
+    @classmethod
+    def from_config(cls, config: GlimpseConfig) -> MediaPipeTracker:
+        """Load both models on ``engine.backend`` with ``engine.threads``."""
+        from edge.engine.registry import load_backend
+
+        face, engine = config.face, config.engine
+        detector = load_backend(engine.backend, resolve_model(face.detector_model), threads=engine.threads)
+        try:
+            landmarker = load_backend(engine.backend, resolve_model(face.landmark_model), threads=engine.threads)
+        except Exception:
+            detector.close()
+            raise
+        return cls(detector, landmarker, face)
+
+    def reset(self) -> None:
+        """Forget the track; the next frame runs the detector."""
+        self._landmarks: FloatArray | None = None
+        self._prev_gray: GrayImage | None = None
+        self._track_id = -1
+        self._presence = 0.0
+        self._key_t_ns = 0
+        self._blink = False
+        self._filter.reset()
+        self._openness.clear()
+
+    def close(self) -> None:
+        """Release both models; idempotent."""
+        for backend in self._backends:
+            backend.close()
+
+    def __enter__(self) -> MediaPipeTracker:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def process(self, frame: Frame) -> FaceObservation:
+        """Observe the primary face in ``frame``; a frame without one gives a LOST observation."""
+        gray = frame.gray
+        landmarks = self._locate(gray, frame.t_ns)
+        self._prev_gray = gray
+        if landmarks is None:
+            if self._track_id != -1:
+                logger.info("face track %d lost at frame %d", self._track_id, frame.index)
+            self.reset()
+            return FaceObservation.missing(frame)
+        self._landmarks = landmarks
+        return self._observe(frame, landmarks)
+
+    def _locate(self, gray: GrayImage, t_ns: int) -> FloatArray | None:
+        if self._landmarks is None:
+            return self._acquire(gray, t_ns, None)
+        due = t_ns - self._key_t_ns >= self.settings.keyframe_interval_ms * 1e6
+        followed = None
+        if self._prev_gray is not None and (not due or self.settings.keyframe_interval_ms > 0):
+            followed = self._follow(self._prev_gray, gray, self._landmarks)
+            if followed is not None and not due:
+                return followed
+        base = self._landmarks if followed is None else followed
+        landmarks, presence = self._mesh.landmarks(gray, roi_from_landmarks(base))
+        self.keyframes += 1
+        if presence >= self.settings.min_presence:
+            self._keyframe(landmarks, presence, t_ns)
+            return landmarks
+        return self._acquire(gray, t_ns, _box(self._landmarks))
+
+    def _acquire(
+        self, gray: GrayImage, t_ns: int, previous: tuple[float, float, float, float] | None
+    ) -> FloatArray | None:
+        """Detect, pick the primary face, landmark it; keep the id when it overlaps ``previous``."""
+        self.detections += 1
+        h, w = gray.shape
+        faces = self._detector.detect(gray)
+        face: Detection | None = primary_face(faces, w, h, self.settings.centre_weight)
+        if face is None:
+            return None
+        landmarks, presence = self._mesh.landmarks(gray, roi_from_detection(face))
+        self.keyframes += 1
+        if presence < self.settings.min_presence:
+            return None
+        if previous is None or _overlap(previous, face.box) < 0.3:
+            self._track_id, self._next_id = self._next_id, self._next_id + 1
+            self._filter.reset()
+            self._openness.clear()
+            logger.info("face track %d started (%d face(s) in view)", self._track_id, len(faces))
+        self._keyframe(landmarks, presence, t_ns)
+        return landmarks
+
+    def _keyframe(self, landmarks: FloatArray, presence: float, t_ns: int) -> None:
+        self._presence = presence
+        self._key_t_ns = t_ns
+        openness = align.eye_openness(landmarks)
+        self._openness.append(openness)
+        median = float(np.median(self._openness))
+        self._blink = len(self._openness) >= 5 and openness < self.settings.blink_ratio * median
+
+    def _follow(self, prev: GrayImage, gray: GrayImage, landmarks: FloatArray) -> FloatArray | None:
+        """Move the landmarks by the similarity that best explains LK flow of FOLLOW_POINTS; None if unreliable."""
+        h, w = gray.shape
+        x0, y0, bw, bh = _box(landmarks)
+        m = 0.25 * max(bw, bh) + 2 * _LK_WINDOW[0]
+        c0, r0 = max(0, int(x0 - m)), max(0, int(y0 - m))
+        c1, r1 = min(w, int(x0 + bw + m)), min(h, int(y0 + bh + m))
+        if c1 - c0 < 32 or r1 - r0 < 32:
+            return None
+        offset = np.array([c0, r0], np.float32)
+        old = (landmarks[list(FOLLOW_POINTS), :2] - offset).reshape(-1, 1, 2).astype(np.float32)
+        new, status, _ = cv2.calcOpticalFlowPyrLK(
+            prev[r0:r1, c0:c1], gray[r0:r1, c0:c1], old, old.copy(), winSize=_LK_WINDOW, maxLevel=_LK_LEVELS
+        )
+        ok = status.reshape(-1).astype(bool)
+        if ok.sum() < len(FOLLOW_POINTS) // 2:
+            return None
+        src, dst = old.reshape(-1, 2)[ok], new.reshape(-1, 2)[ok]
+        a, b, tx, ty = align.fit_similarity(src, dst)
+        sim = np.array([[a, -b, tx], [b, a, ty]], np.float32)
+        residual = float(np.linalg.norm(align.apply_affine(sim, src) - dst, axis=1).mean())
+        if residual > self.settings.flow_max_error_px:
+            return None
+        moved = landmarks.copy()
+        moved[:, :2] = align.apply_affine(sim, landmarks[:, :2] - offset) + offset
+        moved[:, 2] *= float(np.hypot(a, b))
+        return moved
+
+    def _observe(self, frame: Frame, landmarks: FloatArray) -> FaceObservation:
+        params = self._filter(np.array(align.eye_similarity(landmarks)), frame.t_ns)
+        transform = align.crop_transform((params[0], params[1], params[2], params[3]), self._size)
+        aligned = np.asarray(
+            cv2.warpAffine(
+                frame.gray, transform, (self._size, self._size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+            ),
+            dtype=np.uint8,
+        )
+        pose = align.head_pose_deg(landmarks)
+        return FaceObservation(
+            frame.index,
+            frame.t_ns,
+            True,
+            track_id=self._track_id,
+            score=self._presence,
+            aligned=aligned,
+            transform=transform,
+            landmarks=landmarks,
+            aligned_landmarks=align.apply_affine(transform, landmarks),
+            pose_deg=pose,
+            box=_box(landmarks),
+            quality=self._quality(frame, landmarks, pose),
+        )
+
+    def _quality(self, frame: Frame, landmarks: FloatArray, pose: tuple[float, float, float]) -> frozenset[Quality]:
+        s = self.settings
+        flags: set[Quality] = set()
+        if float(np.linalg.norm(landmarks[33, :2] - landmarks[263, :2])) < s.min_eye_distance_px:
+            flags.add(Quality.TOO_SMALL)
+        if abs(pose[0]) > s.max_yaw_deg or abs(pose[1]) > s.max_pitch_deg:
+            flags.add(Quality.POSE)
+        if self._blink:
+            flags.add(Quality.BLINK)
+        h, w = frame.gray.shape
+        xy = landmarks[:, :2]
+        outside = float(np.mean((xy[:, 0] < 0) | (xy[:, 1] < 0) | (xy[:, 0] >= w) | (xy[:, 1] >= h)))
+        if self._presence < s.occluded_presence or outside > 0.1:
+            flags.add(Quality.OCCLUDED)
+        return frozenset(flags)

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from edge.capture.base import Frame
+from edge.config import GlimpseConfig, validate
+from edge.errors import ConfigError
+from edge.face.base import Quality
+from edge.face.registry import TRACKERS, build_tracker
+from edge.face.tracker import MediaPipeTracker
+
+
+def _frames(images: list[np.ndarray], fps: float = 30.0) -> list[Frame]:
+    return [Frame(i, int(i * 1e9 / fps), g, "test") for i, g in enumerate(images)]
+
+
+def test_mediapipe_is_the_default_and_builds_from_the_whole_config() -> None:
+    config = GlimpseConfig()
+    assert config.face.tracker == "mediapipe" and "mediapipe" in TRACKERS
+    tracker = build_tracker(config)
+    try:
+        assert isinstance(tracker, MediaPipeTracker)
+    finally:
+        tracker.close()
+        tracker.close()
+
+
+def test_config_rejects_unknown_tracker() -> None:
+    with pytest.raises(ConfigError, match=r"face\.tracker"):
+        validate({"face": {"tracker": "haar"}})
+
+
+def test_no_face_footage_is_lost_on_every_frame(tracker: MediaPipeTracker) -> None:
+    rng = np.random.default_rng(0)
+    images = [np.zeros((480, 640), np.uint8)] * 3 + [rng.integers(0, 256, (480, 640), dtype=np.uint8) for _ in range(3)]
+    for frame in _frames(images):
+        obs = tracker.process(frame)
+        assert not obs.found and not obs.usable and obs.quality == frozenset({Quality.LOST})
+    assert tracker.detections == 6
+
+
+def test_keyframes_follow_and_keep_one_track(
+    tracker: MediaPipeTracker, frames_of: Callable[..., list[np.ndarray]]
+) -> None:
+    observations = [tracker.process(f) for f in _frames(frames_of("single_face.mp4", 12))]
+    assert all(o.found and o.usable for o in observations)
+    assert {o.track_id for o in observations} == {1}
+    # 100 ms at 30 fps: a keyframe every 3 frames, flow in between
+    assert tracker.detections == 1 and 3 <= tracker.keyframes <= 6
+    obs = observations[-1]
+    assert obs.aligned is not None and obs.aligned.shape == (128, 128) and obs.aligned.dtype == np.uint8
+    assert obs.landmarks is not None and obs.landmarks.shape == (468, 3)
+    assert obs.aligned_landmarks is not None and obs.aligned_landmarks.shape == (468, 2)
+    assert obs.pose_deg is not None and all(abs(a) < 20 for a in obs.pose_deg)
+    assert obs.score > 0.9
+
+
+def test_face_leaving_gives_lost_then_a_new_track(
+    tracker: MediaPipeTracker, frames_of: Callable[..., list[np.ndarray]]
+) -> None:
+    faces = frames_of("single_face.mp4", 2)
+    images = [faces[0], np.zeros_like(faces[0]), faces[1]]
+    obs = [tracker.process(f) for f in _frames(images)]
+    assert [o.found for o in obs] == [True, False, True]
+    assert obs[0].track_id == 1 and obs[2].track_id == 2
+    tracker.reset()
+    assert tracker.process(_frames(faces[:1])[0]).track_id == 3
