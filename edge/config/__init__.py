@@ -1,6 +1,30 @@
-"""Configuration: pydantic models (one section per stage) and the loader."""
+"""Configuration: pydantic models (one section per stage) and the loader.
 
-from edge.config.loader import apply_overrides, load_config, read_file, validate
-from edge.config.model import GlimpseConfig
+Names are resolved lazily so that a stage's ``config.py`` can import
+:mod:`edge.config.base` without importing every other section first.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from edge.config.loader import apply_overrides, load_config, read_file, validate
+    from edge.config.model import GlimpseConfig
 
 __all__ = ["GlimpseConfig", "apply_overrides", "load_config", "read_file", "validate"]
+
+_WHERE = {
+    "GlimpseConfig": "edge.config.model",
+    "apply_overrides": "edge.config.loader",
+    "load_config": "edge.config.loader",
+    "read_file": "edge.config.loader",
+    "validate": "edge.config.loader",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'edge.config' has no attribute {name!r}")

@@ -1,1 +1,1 @@
-"""LEDs, buzzer and buttons on GPIO."""
+"""LEDs, buzzer and buttons on GPIO (gpiozero on Raspberry Pi, Jetson.GPIO on Jetson)."""

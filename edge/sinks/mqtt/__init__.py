@@ -1,1 +1,1 @@
-"""MQTT output with a durable outbox."""
+"""MQTT output with a durable outbox (paho-mqtt 2.x, CallbackAPIVersion.VERSION2)."""

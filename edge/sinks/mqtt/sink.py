@@ -1,0 +1,273 @@
+"""The MQTT sink: events through a durable outbox, retained state, stats, commands, HA discovery.
+
+Threads: ``on_event``/``on_state``/``on_stats`` run on the daemon's output
+thread and only commit to the outbox or enqueue; paho's loop thread handles
+the network and calls back; one pump thread of ours publishes outbox rows in
+order (at most ``mqtt.inflight`` unacknowledged) and deletes each row when its
+PUBACK arrives. paho callbacks only enqueue, so our code never holds a lock
+that paho's own locks wait on. API: https://eclipse.dev/paho/files/paho.mqtt.python/html/client.html
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from edge.control import Controller
+from edge.errors import SinkError
+from edge.events.model import DeviceState, Event
+from edge.sinks.base import SinkBase
+from edge.sinks.mqtt.config import MqttConfig
+from edge.sinks.mqtt.messages import OFFLINE, ONLINE, Topics, discovery_messages, parse_command
+from edge.sinks.mqtt.outbox import Outbox
+
+logger = logging.getLogger(__name__)
+
+Job = tuple[str, Any]
+
+
+def make_client(config: MqttConfig, device_id: str, environ: Mapping[str, str] | None = None) -> Any:
+    """A configured paho client (not yet connected): will, credentials, TLS, backoff."""
+    from paho.mqtt.client import Client, MQTTv311
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    topics = Topics(config.topic_prefix, device_id, config.discovery_prefix)
+    client = Client(
+        CallbackAPIVersion.VERSION2, client_id=config.client_id or f"glimpse-{device_id}", protocol=MQTTv311
+    )
+    client.will_set(topics.availability, OFFLINE, qos=1, retain=True)
+    if config.username:
+        client.username_pw_set(config.username, config.password(environ))
+    if config.tls.enabled:
+        tls = config.tls
+        try:
+            client.tls_set(
+                ca_certs=str(tls.ca_file) if tls.ca_file else None,
+                certfile=str(tls.cert_file) if tls.cert_file else None,
+                keyfile=str(tls.key_file) if tls.key_file else None,
+            )
+        except (OSError, ValueError) as exc:
+            raise SinkError(f"mqtt.tls: cannot load certificates ({exc}); expected readable PEM files") from exc
+        client.tls_insecure_set(tls.insecure)
+    client.reconnect_delay_set(config.reconnect_min_s, config.reconnect_max_s)
+    client.max_inflight_messages_set(config.inflight + 16)
+    return client
+
+
+class MqttSink(SinkBase):
+    """Publishes to ``<prefix>/<device>/...``; see docs/outputs.md for topics and payloads.
+
+    Usage::
+
+        with MqttSink(config.mqtt, "kiosk-1", controller) as sink:
+            sink.on_event(event)          # durable once this returns
+            sink.flush(timeout_s=5)       # tests: wait for every PUBACK
+    """
+
+    name = "mqtt"
+
+    def __init__(
+        self,
+        config: MqttConfig,
+        device_id: str,
+        controller: Controller | None = None,
+        *,
+        outbox_path: Path | None = None,
+        client_factory: Callable[[MqttConfig, str], Any] = make_client,
+    ) -> None:
+        self._config = config
+        self._controller = controller
+        self.topics = Topics(config.topic_prefix, device_id, config.discovery_prefix)
+        self._outbox = Outbox(outbox_path or config.outbox_path, config.outbox_max_events)
+        self._jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        self._connected = threading.Event()
+        self._inflight: dict[int, int] = {}  # paho mid -> outbox seq; pump thread only
+        self._last_sent = 0
+        self._state_json: str | None = None
+        self._last_stats = -float("inf")
+        self._closed = False
+        self.delivered = 0
+        self.failures = 0
+        self.rejected_commands = 0
+        try:
+            self._client = client_factory(config, device_id)
+        except BaseException:
+            self._outbox.close()
+            raise
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_publish = self._on_publish
+        self._client.on_message = self._on_message
+        self._pump = threading.Thread(target=self._pump_loop, name="mqtt-outbox", daemon=True)
+        self._pump.start()
+        self._client.connect_async(config.host, config.port, config.keepalive_s)
+        self._client.loop_start()
+
+    # --- output thread -------------------------------------------------------------------------------
+    def on_event(self, event: Event) -> None:
+        try:
+            self._outbox.add(event.id, self.topics.events, event.model_dump_json())
+        except SinkError as exc:
+            self.failures += 1
+            logger.error("event %s not queued for MQTT: %s", event.id, exc)
+            return
+        self._jobs.put(("fill", None))
+
+    def on_state(self, state: DeviceState) -> None:
+        self._state_json = state.model_dump_json()
+        self._jobs.put(("state", None))
+
+    def on_stats(self, stats: Mapping[str, Any]) -> None:
+        now = time.monotonic()
+        if now - self._last_stats < self._config.stats_interval_s:
+            return
+        self._last_stats = now
+        payload = {**stats, "mqtt_outbox": self.pending(), "mqtt_delivered": self.delivered}
+        self._jobs.put(("stats", json.dumps(payload, default=str)))
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def pending(self) -> int:
+        """Events in the outbox (not yet acknowledged by the broker)."""
+        try:
+            return self._outbox.count()
+        except SinkError:
+            return 0
+
+    def flush(self, timeout_s: float) -> bool:
+        """Wait until the broker has acknowledged every queued event; True when the outbox is empty."""
+        deadline = time.monotonic() + timeout_s
+        while self.pending() > 0:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._jobs.put(("stop", None))
+        self._pump.join(timeout=2.0)
+        if self.connected:
+            try:
+                info = self._client.publish(self.topics.availability, OFFLINE, qos=1, retain=True)
+                info.wait_for_publish(timeout=1.0)
+            except (RuntimeError, ValueError) as exc:
+                logger.warning("MQTT offline message not sent: %s", exc)
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._outbox.close()
+
+    def __enter__(self) -> MqttSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- paho loop thread: only enqueue or hand commands to the controller ---------------------------
+    def _on_connect(self, client: Any, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
+        if reason_code.is_failure:
+            logger.error(
+                "MQTT broker %s:%d refused the connection: %s", self._config.host, self._config.port, reason_code
+            )
+            return
+        logger.info("MQTT connected to %s:%d", self._config.host, self._config.port)
+        client.subscribe([(self.topics.commands, 1), (self.topics.ha_status, 1)])
+        self._connected.set()
+        self._jobs.put(("connected", None))
+
+    def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
+        self._connected.clear()
+        if not self._closed:
+            logger.warning("MQTT disconnected (%s); events wait in the outbox, reconnecting", reason_code)
+
+    def _on_publish(self, client: Any, userdata: Any, mid: int, reason_code: Any, properties: Any) -> None:
+        self._jobs.put(("ack", mid))
+
+    def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
+        topic = str(message.topic)
+        payload = bytes(message.payload)
+        if topic == self.topics.ha_status:
+            if payload.strip().lower() == ONLINE.encode():
+                self._jobs.put(("discovery", None))
+            return
+        feature = topic.rsplit("/", 1)[-1]
+        action, reason = parse_command(feature, payload)
+        if action is None:
+            self.rejected_commands += 1
+            logger.warning("rejected MQTT command on %r: %s", topic, reason)
+            return
+        if self._controller is None:
+            logger.warning("MQTT command %r ignored: no controller", action)
+            return
+        try:
+            getattr(self._controller, action)("mqtt")
+        except Exception:  # a listener's failure must not kill paho's loop thread
+            logger.exception("MQTT command %r failed", action)
+
+    # --- pump thread ---------------------------------------------------------------------------------
+    def _pump_loop(self) -> None:
+        while True:
+            try:
+                kind, arg = self._jobs.get(timeout=0.5)
+            except queue.Empty:
+                kind, arg = "fill", None
+            if kind == "stop":
+                return
+            try:
+                self._handle(kind, arg)
+                self._fill()
+            except Exception:  # keep pumping: the outbox still holds every event
+                logger.exception("MQTT pump step %r failed", kind)
+
+    def _handle(self, kind: str, arg: Any) -> None:
+        if kind == "ack":
+            seq = self._inflight.pop(int(arg), None)
+            if seq is not None:
+                self._outbox.delete(seq)
+                self.delivered += 1
+        elif kind == "connected":
+            self._publish(self.topics.availability, ONLINE, retain=True)
+            self._publish_discovery()
+            self._publish_state()
+        elif kind == "state":
+            self._publish_state()
+        elif kind == "stats":
+            self._publish(self.topics.stats, str(arg), qos=0)
+        elif kind == "discovery":
+            self._publish_discovery()
+
+    def _publish(self, topic: str, payload: str, *, qos: int = 1, retain: bool = False) -> None:
+        if self.connected:
+            self._client.publish(topic, payload, qos=qos, retain=retain)
+
+    def _publish_state(self) -> None:
+        if self._state_json is not None:
+            self._publish(self.topics.state, self._state_json, qos=self._config.qos, retain=True)
+
+    def _publish_discovery(self) -> None:
+        if self._config.discovery:
+            for topic, payload in discovery_messages(self.topics):
+                self._publish(topic, payload, retain=True)
+
+    def _fill(self) -> None:
+        """Hand the next outbox rows to paho, in order, keeping at most ``inflight`` unacknowledged."""
+        room = self._config.inflight - len(self._inflight)
+        if room <= 0 or not self.connected:
+            return
+        for seq, topic, payload in self._outbox.pending(after=self._last_sent, limit=room):
+            info = self._client.publish(topic, payload, qos=self._config.qos)
+            if info.rc not in (0, 4):  # 0 success; 4 NO_CONN: paho keeps QoS>0 and sends it on reconnect
+                logger.warning("MQTT publish of outbox row %d deferred: rc=%s", seq, info.rc)
+                return
+            self._inflight[info.mid] = seq
+            self._last_sent = seq

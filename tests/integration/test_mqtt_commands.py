@@ -1,0 +1,119 @@
+"""Commands over MQTT (validated; malformed ones rejected and logged) and Home Assistant discovery."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from paho.mqtt.client import Client
+from paho.mqtt.enums import CallbackAPIVersion
+
+from edge.control import Controller
+from edge.sinks.mqtt.config import MqttConfig
+from edge.sinks.mqtt.sink import MqttSink
+
+pytestmark = pytest.mark.integration
+
+
+def publisher(broker: Any) -> Client:
+    client = Client(CallbackAPIVersion.VERSION2, client_id="test-commander")
+    client.connect(broker.host, broker.port)
+    client.loop_start()
+    return client
+
+
+def send(client: Client, topic: str, payload: bytes | str, *, retain: bool = False) -> None:
+    client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
+
+
+def wait_until(predicate: Any, timeout_s: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.fixture
+def sink(mosquitto: Any, tmp_path: Path) -> Any:
+    controller = Controller()
+    config = MqttConfig(enabled=True, host=mosquitto.host, port=mosquitto.port, reconnect_max_s=1)
+    with MqttSink(config, "test-dev", controller, outbox_path=tmp_path / "outbox.db") as mqtt:
+        assert wait_until(lambda: mqtt.connected)
+        time.sleep(0.2)  # let the SUBACK of the command subscription arrive
+        yield mqtt, controller
+
+
+def test_pause_and_resume_commands_reach_the_controller(sink: Any, mosquitto: Any) -> None:
+    _mqtt, controller = sink
+    seen: list[tuple[bool, str]] = []
+    controller.subscribe(lambda paused, reason: seen.append((paused, reason)))
+    client = publisher(mosquitto)
+    send(client, "glimpse/test-dev/set/pause", "ON")
+    assert wait_until(lambda: controller.paused)
+    send(client, "glimpse/test-dev/set/resume", "")
+    assert wait_until(lambda: not controller.paused)
+    send(client, "glimpse/test-dev/set/pause", json.dumps({"paused": True}))
+    assert wait_until(lambda: controller.paused)
+    send(client, "glimpse/test-dev/set/pause", "OFF")
+    assert wait_until(lambda: not controller.paused)
+    assert seen == [(True, "mqtt"), (False, "mqtt"), (True, "mqtt"), (False, "mqtt")]
+    client.disconnect()
+
+
+def test_malformed_commands_are_rejected_with_a_reason_and_the_sink_survives(
+    sink: Any, mosquitto: Any, event_factory: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    mqtt, controller = sink
+    client = publisher(mosquitto)
+    bad = [
+        ("glimpse/test-dev/set/reboot", b"ON"),
+        ("glimpse/test-dev/set/pause", b"maybe"),
+        ("glimpse/test-dev/set/pause", b'{"paused": "yes"}'),
+        ("glimpse/test-dev/set/pause", b'{"paused": true, "x": 1}'),
+        ("glimpse/test-dev/set/pause", b"\xff\xfe\x00"),
+        ("glimpse/test-dev/set/pause", b"O" * 10_000),
+        ("glimpse/test-dev/set/resume", b"OFF"),
+    ]
+    with caplog.at_level(logging.WARNING, logger="edge.sinks.mqtt.sink"):
+        for topic, payload in bad:
+            send(client, topic, payload)
+        assert wait_until(lambda: mqtt.rejected_commands == len(bad))
+    assert not controller.paused
+    reasons = [r.getMessage() for r in caplog.records if "rejected MQTT command" in r.getMessage()]
+    assert len(reasons) == len(bad)
+    assert "unknown command 'reboot'" in reasons[0]
+    # still alive: a valid command and an event go through
+    send(client, "glimpse/test-dev/set/pause", "true")
+    assert wait_until(lambda: controller.paused)
+    mqtt.on_event(event_factory(1))
+    assert mqtt.flush(5.0)
+    client.disconnect()
+
+
+def test_home_assistant_birth_republishes_discovery(sink: Any, mosquitto: Any, subscribe: Any) -> None:
+    _mqtt, _ = sink
+    sub = subscribe("homeassistant/+/glimpse_test-dev/+/config", client_id="ha")
+    # retained discovery from the connect
+    assert wait_until(lambda: len(sub.messages) >= 6)
+    first = {t: json.loads(p) for t, p, _ in sub.messages}
+    components = {t.split("/")[1] for t in first}
+    assert components == {"sensor", "binary_sensor", "switch", "event"}
+    for cfg in first.values():
+        assert cfg["availability_topic"] == "glimpse/test-dev/availability"
+        assert cfg["device"]["identifiers"] == ["glimpse_test-dev"]
+    switch = first["homeassistant/switch/glimpse_test-dev/privacy_pause/config"]
+    assert switch["command_topic"] == "glimpse/test-dev/set/pause"
+    before = len(sub.messages)
+    client = publisher(mosquitto)
+    send(client, "homeassistant/status", "online")
+    assert wait_until(lambda: len(sub.messages) >= before + 6), "discovery not re-published on HA birth"
+    send(client, "homeassistant/status", "offline")
+    time.sleep(0.3)
+    assert len(sub.messages) == before + 6, "only 'online' triggers discovery"
+    client.disconnect()
