@@ -1,0 +1,139 @@
+"""Jetson CSI cameras through libargus: a GStreamer pipeline read by OpenCV, GRAY8 at the appsink.
+
+URI: ``argus:N?width=1280&height=720&fps=60``; ``N`` is the ``sensor-id``.
+
+The pipeline converts NV12 in NVMM memory to GRAY8 on the VIC (``nvvidconv``)
+so only the luminance plane crosses into the CPU; ``appsink drop=true
+max-buffers=2`` keeps the newest frames when analysis falls behind, and the
+gap then shows in the timestamps as dropped frames. OpenCV must be built with
+GStreamer (JetPack's ``python3-opencv`` is; the PyPI wheels are not):
+``cv2.getBuildInformation()`` lists ``GStreamer: YES``.
+
+Time: OpenCV reports the buffer PTS as ``CAP_PROP_POS_MSEC``; nvarguscamerasrc
+stamps buffers from the capture time, so PTS differences are sensor intervals.
+The first PTS is anchored to ``time.monotonic_ns()`` (so PTS-based times stay
+comparable with the monotonic clock); a frame whose PTS is negative or does
+not increase falls back to the monotonic clock at read time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from edge.capture.base import Frame, SourceBase, SourceInfo
+from edge.capture.registry import SourceURI
+from edge.errors import BackendUnavailable, SourceError, UsageError
+
+logger = logging.getLogger(__name__)
+
+CaptureFactory = Callable[[str], Any]
+"""Builds a ``cv2.VideoCapture``-like object for a GStreamer pipeline (injected in tests)."""
+
+CAP_PROP_POS_MSEC = 0  # cv2.CAP_PROP_POS_MSEC; a constant so this module imports without cv2
+
+
+def default_capture_factory(pipeline: str) -> Any:
+    """``cv2.VideoCapture(pipeline, cv2.CAP_GSTREAMER)``."""
+    try:
+        import cv2
+    except ImportError as exc:
+        raise BackendUnavailable(f"OpenCV is not importable ({exc}); on a Jetson use JetPack's python3-opencv") from exc
+    return cv2.VideoCapture(pipeline, cv2.CAP_GSTREAMER)
+
+
+def argus_pipeline(sensor_id: int, width: int, height: int, fps: float) -> str:
+    """The GStreamer pipeline string for one CSI sensor, GRAY8 at the appsink."""
+    rate = max(1, round(fps))
+    return (
+        f"nvarguscamerasrc sensor-id={sensor_id} ! "
+        f"video/x-raw(memory:NVMM),width={width},height={height},framerate={rate}/1,format=NV12 ! "
+        "nvvidconv ! video/x-raw,format=GRAY8 ! appsink drop=true max-buffers=2"
+    )
+
+
+class ArgusSource(SourceBase):
+    """Gray frames from a Jetson CSI camera (nvarguscamerasrc).
+
+    Usage::
+
+        with ArgusSource(SourceURI.parse("argus:0?width=1280&height=720&fps=60")) as cam:
+            frame = cam.read()
+    """
+
+    def __init__(self, uri: SourceURI, *, capture_factory: CaptureFactory | None = None) -> None:
+        super().__init__()
+        self.uri = uri
+        try:
+            self.sensor_id = int(uri.target or "0")
+        except ValueError:
+            raise UsageError(
+                f"source {uri.raw!r}: sensor {uri.target!r} is not a number; expected e.g. argus:0"
+            ) from None
+        self.width = uri.get_int("width", 1280)
+        self.height = uri.get_int("height", 720)
+        self.fps = uri.get_float("fps", 60.0)
+        self.pipeline = argus_pipeline(self.sensor_id, self.width, self.height, self.fps)
+        self._factory = capture_factory or default_capture_factory
+        self._cap: Any = None
+        self._info: SourceInfo | None = None
+        self._index = 0
+        self._anchor_ns: int | None = None
+        self._last_pts_ms = -1.0
+
+    def open(self) -> SourceInfo:
+        if self._info is not None:
+            return self._info
+        cap = self._factory(self.pipeline)
+        if not cap.isOpened():
+            cap.release()
+            raise SourceError(
+                f"argus:{self.sensor_id}: cannot open pipeline {self.pipeline!r}; expected a running nvargus-daemon "
+                "(systemctl status nvargus-daemon), the sensor listed by 'ls /dev/video*', and OpenCV built with "
+                "GStreamer"
+            )
+        self._cap = cap
+        self._anchor_ns, self._last_pts_ms = None, -1.0
+        self._info = SourceInfo(self.uri.raw, self.width, self.height, float(round(self.fps)))
+        logger.info("argus:%d open: %s", self.sensor_id, self.pipeline)
+        return self._info
+
+    def read(self) -> Frame | None:
+        cap = self._cap
+        if cap is None:
+            raise SourceError(f"source {self.uri.raw!r} is not open; call open() first")
+        ok, image = cap.read()
+        now_ns = time.monotonic_ns()
+        if not ok or image is None:
+            raise SourceError(f"argus:{self.sensor_id}: the pipeline delivered no frame (camera gone or stalled)")
+        gray = image if image.ndim == 2 else image[:, :, 0]
+        t_ns = self._timestamp(float(cap.get(CAP_PROP_POS_MSEC)), now_ns)
+        self._drops.observe(t_ns)
+        frame = Frame(self._index, t_ns, np.ascontiguousarray(gray, dtype=np.uint8), self.uri.raw)
+        self._index += 1
+        return frame
+
+    def _timestamp(self, pts_ms: float, now_ns: int) -> int:
+        if pts_ms < 0 or (self._anchor_ns is not None and pts_ms <= self._last_pts_ms):
+            return now_ns  # no usable PTS: the read time is the best we know
+        self._last_pts_ms = pts_ms
+        pts_ns = round(pts_ms * 1e6)
+        if self._anchor_ns is None:
+            self._anchor_ns = now_ns - pts_ns
+        return self._anchor_ns + pts_ns
+
+    def __enter__(self) -> ArgusSource:
+        self.open()
+        return self
+
+    def close(self) -> None:
+        cap, self._cap, self._info = self._cap, None, None
+        if cap is not None:
+            try:
+                cap.release()
+            except Exception as exc:  # a pipeline torn down by a dead camera may fail to release
+                logger.warning("argus:%d release failed: %s", self.sensor_id, exc)

@@ -1,0 +1,200 @@
+"""Raspberry Pi cameras through picamera2: the lores YUV420 stream's Y plane at a high frame rate.
+
+URI: ``picamera2:N?width=640&height=480&fps=90&mode=auto&timeout=2``. ``N`` is
+the camera number, ``mode`` ``auto`` or an index into ``picam2.sensor_modes``.
+
+What the picamera2 manual and source say, and why this module does what it does
+(Raspberry Pi, "The Picamera2 Library" manual; github.com/raspberrypi/picamera2):
+
+- ``create_video_configuration`` locks ``FrameDurationLimits`` to 30 fps unless
+  told otherwise, so the ``FrameRate`` control is passed in ``controls``.
+- The sensor mode is chosen from ``picam2.sensor_modes`` (dicts with ``size``,
+  ``bit_depth``, ``fps``, ``crop_limits``) and requested with
+  ``sensor={"output_size": ..., "bit_depth": ...}``; otherwise libcamera may
+  pick a cropped or slow mode.
+- ``make_array("lores")`` on a YUV420 stream returns ``(h * 3 // 2, stride)``
+  (picamera2/helpers.py ``Helpers.make_array``): the first ``h`` rows are the Y
+  plane, padded to the stride; we copy ``[:h, :w]``.
+- ``captured_request(wait=...)`` is a context manager that releases the
+  request in ``finally`` (picamera2.py); one request gives both the pixels and
+  ``get_metadata()["SensorTimestamp"]`` (ns), whereas ``capture_metadata`` plus
+  ``capture_array`` would cost two frames. A numeric ``wait`` is a timeout
+  (``job.get_result(timeout=...)``), which turns a stalled camera into an error.
+- Buffers go back to libcamera as soon as the ``with`` block ends, so only a
+  copy of the gray plane ever leaves :meth:`Picamera2Source.read`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from edge.capture.base import Frame, SourceBase, SourceInfo
+from edge.capture.registry import SourceURI
+from edge.errors import BackendUnavailable, SourceError, UsageError
+
+logger = logging.getLogger(__name__)
+
+CameraFactory = Callable[[int], Any]
+"""Builds a ``Picamera2``-like object for a camera number (injected in tests)."""
+
+SensorMode = Mapping[str, Any]
+
+
+def default_camera_factory(camera_num: int) -> Any:
+    """The real ``picamera2.Picamera2`` (apt ``python3-picamera2``; needs ``--system-site-packages``)."""
+    try:
+        from picamera2 import Picamera2
+    except ImportError as exc:
+        raise BackendUnavailable(
+            f"picamera2 is not importable ({exc}); install it with 'apt install python3-picamera2' and create "
+            "the venv with --system-site-packages (scripts/install.sh does both)"
+        ) from exc
+    return Picamera2(camera_num)
+
+
+def _crop_area(mode: SensorMode) -> int:
+    crop = mode.get("crop_limits")
+    if crop and len(crop) == 4:
+        return int(crop[2]) * int(crop[3])
+    width, height = mode["size"]
+    return int(width) * int(height)
+
+
+def choose_sensor_mode(modes: Sequence[SensorMode], width: int, height: int, fps: float) -> int:
+    """Index of the sensor mode to use for a ``width`` x ``height`` stream at ``fps``.
+
+    Prefer modes that reach ``fps`` and are at least the requested size (the ISP
+    scales down, never up); among those the widest field of view, then the
+    smallest readout (less bandwidth). If no mode reaches ``fps``, take the
+    fastest one: the caller then runs at that mode's rate and says so.
+    """
+    if not modes:
+        raise SourceError("camera reports no sensor modes; expected at least one (is the camera connected?)")
+    fast = [i for i, m in enumerate(modes) if float(m.get("fps", 0.0)) >= fps * 0.999]
+    if not fast:
+        return max(range(len(modes)), key=lambda i: float(modes[i].get("fps", 0.0)))
+    big = [i for i in fast if modes[i]["size"][0] >= width and modes[i]["size"][1] >= height] or fast
+    return max(big, key=lambda i: (_crop_area(modes[i]), -modes[i]["size"][0] * modes[i]["size"][1]))
+
+
+class Picamera2Source(SourceBase):
+    """Gray frames from a Raspberry Pi camera with sensor timestamps.
+
+    Usage::
+
+        with Picamera2Source(SourceURI.parse("picamera2:0?width=640&height=480&fps=200")) as cam:
+            frame = cam.read()
+    """
+
+    def __init__(self, uri: SourceURI, *, camera_factory: CameraFactory | None = None) -> None:
+        super().__init__()
+        self.uri = uri
+        try:
+            self.camera_num = int(uri.target or "0")
+        except ValueError:
+            raise UsageError(
+                f"source {uri.raw!r}: camera {uri.target!r} is not a number; expected e.g. picamera2:0"
+            ) from None
+        self.width = uri.get_int("width", 640)
+        self.height = uri.get_int("height", 480)
+        self.fps = uri.get_float("fps", 90.0)
+        self.timeout_s = uri.get_float("timeout", 2.0)
+        self._mode = uri.params.get("mode", "auto") or "auto"
+        self._factory = camera_factory or default_camera_factory
+        self._cam: Any = None
+        self._info: SourceInfo | None = None
+        self._index = 0
+        self.sensor_mode: SensorMode | None = None
+
+    def _mode_index(self, modes: Sequence[SensorMode]) -> int:
+        if self._mode == "auto":
+            return choose_sensor_mode(modes, self.width, self.height, self.fps)
+        if not self._mode.isdigit() or int(self._mode) >= len(modes):
+            raise UsageError(
+                f"source {self.uri.raw!r}: mode={self._mode!r}; expected 'auto' or an index below {len(modes)}"
+            )
+        return int(self._mode)
+
+    def _configuration(self, cam: Any, mode: SensorMode, fps: float) -> Any:
+        main_size = tuple(mode["size"]) if mode["size"][0] >= self.width else (self.width, self.height)
+        return cam.create_video_configuration(
+            main={"size": main_size, "format": "YUV420"},
+            lores={"size": (self.width, self.height), "format": "YUV420"},
+            sensor={"output_size": tuple(mode["size"]), "bit_depth": mode.get("bit_depth", 10)},
+            controls={"FrameRate": fps},
+            buffer_count=6,
+        )
+
+    def open(self) -> SourceInfo:
+        if self._info is not None:
+            return self._info
+        cam = self._factory(self.camera_num)
+        try:
+            modes = list(cam.sensor_modes)
+            mode = modes[self._mode_index(modes)]
+            fps = min(self.fps, float(mode.get("fps", self.fps)))
+            if fps < self.fps:
+                logger.warning(
+                    "picamera2:%d: no sensor mode reaches %.1f fps; running at %.1f fps (mode %s)",
+                    self.camera_num,
+                    self.fps,
+                    fps,
+                    mode["size"],
+                )
+            cam.configure(self._configuration(cam, mode, fps))
+            cam.start()
+        except Exception as exc:
+            _close_quietly(cam)
+            if isinstance(exc, (UsageError, SourceError)):
+                raise
+            raise SourceError(f"picamera2:{self.camera_num}: cannot start the camera: {exc}") from exc
+        self._cam, self.sensor_mode = cam, mode
+        self._info = SourceInfo(self.uri.raw, self.width, self.height, fps)
+        logger.info(
+            "picamera2:%d open: sensor mode %s, lores %dx%d @ %.1f fps",
+            self.camera_num,
+            mode["size"],
+            self.width,
+            self.height,
+            fps,
+        )
+        return self._info
+
+    def read(self) -> Frame | None:
+        cam = self._cam
+        if cam is None:
+            raise SourceError(f"source {self.uri.raw!r} is not open; call open() first")
+        try:
+            with cam.captured_request(wait=self.timeout_s) as request:
+                yuv = request.make_array("lores")
+                gray = np.array(yuv[: self.height, : self.width], dtype=np.uint8, copy=True)
+                metadata = request.get_metadata()
+        except Exception as exc:  # picamera2 raises RuntimeError/TimeoutError; both mean no frame
+            raise SourceError(f"picamera2:{self.camera_num}: no frame within {self.timeout_s} s: {exc!r}") from exc
+        t_ns = int(metadata.get("SensorTimestamp") or time.monotonic_ns())
+        self._drops.observe(t_ns)
+        frame = Frame(self._index, t_ns, gray, self.uri.raw)
+        self._index += 1
+        return frame
+
+    def __enter__(self) -> Picamera2Source:
+        self.open()
+        return self
+
+    def close(self) -> None:
+        cam, self._cam, self._info = self._cam, None, None
+        if cam is not None:
+            _close_quietly(cam)
+
+
+def _close_quietly(cam: Any) -> None:
+    for step in ("stop", "close"):
+        try:
+            getattr(cam, step)()
+        except Exception as exc:  # closing a vanished camera must not mask the original error
+            logger.warning("picamera2 %s() failed: %s", step, exc)
