@@ -1,0 +1,110 @@
+"""Clips: determinism by seed, micro amplitude bound, timing in ms, the ground-truth CSV layout."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge.errors import UsageError
+from edge.synth import ClipSpec, bench_preset, clip_preset, generate_clip, make_pairs, plan_clip
+from edge.synth.output import GT_COLUMNS, write_set
+from edge.synth.render import Renderer
+
+SMALL = ClipSpec(name="t", fps=60.0, seconds=8.0, width=320, height=240, n_micro=3, n_macro=1, n_talk=0)
+
+
+def test_same_seed_same_frames_other_seed_other_clip() -> None:
+    frames_a, truth_a = generate_clip(SMALL, seed=5)
+    frames_b, truth_b = generate_clip(SMALL, seed=5)
+    _, truth_c = generate_clip(SMALL, seed=6)
+    assert truth_a == truth_b and truth_a != truth_c
+    for k, (a, b) in enumerate(zip(frames_a, frames_b, strict=True)):
+        if k % 40 == 0:
+            assert np.array_equal(a, b)
+            assert a.shape == (240, 320) and a.dtype == np.uint8
+
+
+def test_random_access_matches_sequential_rendering() -> None:
+    renderer = Renderer(plan_clip(SMALL, 5))
+    frames, _ = generate_clip(SMALL, seed=5)
+    sequential = list(frames)
+    for i in (0, 77, 250, len(sequential) - 1):
+        assert np.array_equal(renderer.frame(i), sequential[i])
+
+
+def test_micro_amplitude_is_bounded_and_nonzero() -> None:
+    spec = replace(SMALL, n_micro=6, n_macro=0, seconds=10.0, micro_amp_fw=(0.01, 0.03))
+    renderer = Renderer(plan_clip(spec, 11))
+    fw = renderer.subject.face_width_px
+    for event in renderer.plan.ground_truth:
+        peak = max(float(np.sqrt((d**2).sum(axis=0)).max()) for i in range(event.onset, event.offset + 1)
+                   if (d := renderer.displacement(i)) is not None)  # fmt: skip
+        assert 0.009 * fw <= peak <= 0.03 * fw * 1.001, (event, peak / fw)
+        assert renderer.displacement(event.onset) is None  # onset frame is the rest state
+
+
+@pytest.mark.parametrize("fps", [30.0, 90.0, 200.0])
+def test_timing_in_ms_matches_fps(fps: float) -> None:
+    plan = plan_clip(replace(SMALL, fps=fps, seconds=12.0), 3)
+    assert plan.n_frames == round(12.0 * fps)
+    for e in plan.ground_truth:
+        duration_ms = (e.offset - e.onset) * 1000.0 / fps
+        lo, hi = SMALL.micro_ms if e.kind == "micro" else SMALL.macro_ms
+        half_frame = 500.0 / fps
+        assert lo - half_frame <= duration_ms <= hi + half_frame, (fps, e)
+        assert e.onset < e.apex < e.offset
+
+
+def test_ground_truth_csv_layout(tmp_path: Path) -> None:
+    spec = replace(SMALL, name="gt", fps=30.0, seconds=6.0, n_micro=2, n_macro=0, width=160, height=120)
+    csv_path = write_set([(spec, 1)], tmp_path, fmt="frames")
+    with csv_path.open() as fh:
+        reader = csv.DictReader(fh)
+        assert tuple(reader.fieldnames or ()) == GT_COLUMNS
+        rows = list(reader)
+    assert len(rows) == 2
+    frames = sorted((tmp_path / "gt").glob("img*.png"))
+    assert len(frames) == 180 and frames[0].name == "img00001.png"
+    for row in rows:
+        onset, apex, offset = int(row["onset"]), int(row["apex"]), int(row["offset"])
+        assert 1 <= onset < apex < offset <= 180
+        assert float(row["onset_ms"]) == pytest.approx((onset - 1) * 1000.0 / 30.0, abs=1e-3)
+        assert float(row["offset_ms"]) == pytest.approx((offset - 1) * 1000.0 / 30.0, abs=1e-3)
+        assert row["kind"] == "micro" and row["video"] == "gt" and row["subject"] == "S01"
+        assert row["label"] == (row["composite"] or f"AU{row['aus']}")
+    meta = json.loads((tmp_path / "gt.json").read_text())
+    assert meta["n_frames"] == 180 and meta["frame_index_base"] == 0
+
+
+def test_events_that_do_not_fit_are_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="does not fit"):
+        plan_clip(replace(SMALL, seconds=2.0, n_macro=3), 0)
+
+
+def test_presets_resolve() -> None:
+    ci = bench_preset("bench-ci")
+    specs = ci.clip_specs()
+    assert len(specs) == 6 and specs[0][0].name == "bench-ci_01" and specs[0][0].fps == 100.0
+    assert len({s.subject for s, _ in specs}) == 6
+    assert clip_preset("bench-ci_02") == specs[1]
+    assert bench_preset("bench-full").clips == 20
+    with pytest.raises(UsageError, match="bench-ci"):
+        bench_preset("nope")
+
+
+def test_make_pairs_face_crops_and_labels() -> None:
+    pairs = make_pairs(4, seed=2, fps=200.0)
+    again = make_pairs(4, seed=2, fps=200.0)
+    assert len(pairs) == 4
+    for (onset, apex, labels), (onset2, _, labels2) in zip(pairs, again, strict=True):
+        assert onset.shape == apex.shape == (128, 128) and onset.dtype == np.uint8
+        assert np.array_equal(onset, onset2) and labels == labels2
+        assert not np.array_equal(onset, apex)
+        assert set(labels) >= {"aus", "emotion", "composite", "subject", "kind"}
+        assert labels["composite"] in ("negative", "positive", "surprise", "")
+    assert {p[2]["subject"] for p in pairs} == {"S01", "S02", "S03", "S04"}
