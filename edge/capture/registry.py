@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, unquote
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, unquote, urlencode
 
 from edge.capture.base import FrameSource
 from edge.errors import UsageError
 from edge.registry import load_entry
+
+if TYPE_CHECKING:
+    from edge.capture.config import SourceConfig
+
+#: Schemes of live cameras: they take size and rate from the config and are reopened when they fail.
+CAMERA_SCHEMES = frozenset({"picamera2", "argus", "v4l2"})
 
 SOURCES: dict[str, str] = {
     "file": "edge.capture.file:FileSource",
@@ -67,3 +74,22 @@ def open_source(uri: str) -> FrameSource:
     cls = load_entry(SOURCES, parsed.scheme, "source scheme")
     source: FrameSource = cls(parsed)
     return source
+
+
+def configured_uri(source: SourceConfig) -> str:
+    """``source.uri``, with ``source.width/height/fps`` added for cameras whose URI does not set them.
+
+    Files and synthetic clips keep their own size and rate.
+    """
+    base, _, query = source.uri.partition("?")
+    if base.partition(":")[0] not in CAMERA_SCHEMES:
+        return source.uri
+    present = {pair.partition("=")[0] for pair in query.split("&") if pair}
+    wanted = {"width": source.width, "height": source.height, "fps": source.fps}
+    extra = {k: v for k, v in wanted.items() if k not in present}
+    joined = "&".join(part for part in (query, urlencode(extra)) if part)
+    return f"{base}?{joined}" if joined else base
+
+
+def is_camera(uri: str) -> bool:
+    return uri.partition(":")[0] in CAMERA_SCHEMES

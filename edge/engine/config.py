@@ -16,3 +16,16 @@ class EngineConfig(Section):
         default="onnxruntime", description="Inference backend: onnxruntime (CPU) or tensorrt (Jetson)."
     )
     threads: int = Field(default=1, ge=1, le=64, description="Threads each model may use.")
+    model: str = Field(
+        default="glimpse_me",
+        description="Engine model: a name in the models folder (glimpse_me -> glimpse_me.onnx / .int8.onnx) or a "
+        "path to an .onnx (onnxruntime) or .engine/.plan file (tensorrt).",
+    )
+    precision: Literal["fp32", "int8"] = Field(
+        default="fp32",
+        description="Which export of a named model to load: fp32, or int8 (QDQ; pays only inside TensorRT).",
+    )
+    flow_method: Literal["farneback", "dis_medium", "dis_fast", "dis_ultrafast"] = Field(
+        default="farneback",
+        description="Optical flow for the once-per-event onset-to-apex classification input (Farneback ~5 ms).",
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from edge.config.base import Section
@@ -12,4 +14,37 @@ class MotionConfig(Section):
 
     k_ms: float = Field(
         default=100.0, gt=0, le=1000, description="Flow is computed between the frame at t - k_ms and t."
+    )
+    type: Literal["dis"] = Field(
+        default="dis", description="Motion analyzer: 'dis' (OpenCV DIS optical flow of the aligned face)."
+    )
+    preset: Literal["ultrafast", "fast", "medium"] = Field(
+        default="ultrafast",
+        description="DIS preset for the per-frame flow: ultrafast (~0.2 ms per 128x128 pair), fast, medium.",
+    )
+    k_tolerance: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Accept a reference frame whose age is within k_ms * (1 ± k_tolerance); otherwise the sample "
+        "is invalid (too little history or a gap in the stream).",
+    )
+    head_compensation: bool = Field(
+        default=True, description="Subtract the nose-bridge region's mean flow from the whole face (head motion)."
+    )
+    eye_mask: bool = Field(
+        default=True,
+        description="Zero the flow inside the eye regions and leave them out of the ROI features (blinks).",
+    )
+    blink_flow_px: float = Field(
+        default=1.5,
+        ge=0.0,
+        le=50.0,
+        description="Flag a sample as a blink when the eyes' mean vertical flow exceeds this (px, after head "
+        "compensation) and twice the brows' (0 disables the flag).",
+    )
+    keep_flow: bool = Field(
+        default=False,
+        description="Attach the dense flow (u, v, strain) to every sample; needed by the learned spotter, which "
+        "turns it on by itself.",
     )

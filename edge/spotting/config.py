@@ -12,9 +12,59 @@ from edge.config.base import Section
 class SpottingConfig(Section):
     """How intervals are found in the motion curves."""
 
-    type: Literal["roiflow"] = Field(default="roiflow", description="Spotter: 'roiflow' (training-free ROI flow).")
+    type: Literal["roiflow", "learned"] = Field(
+        default="roiflow",
+        description="Spotter: 'roiflow' (training-free ROI-flow contrast) or 'learned' (the engine's spotting head).",
+    )
     micro_max_ms: float = Field(
         default=500.0, gt=0, le=2000, description="Intervals up to this duration are micro, longer ones macro."
     )
     min_ms: float = Field(default=40.0, ge=0, le=1000, description="Shorter intervals are discarded as noise.")
     max_ms: float = Field(default=4000.0, gt=0, le=20000, description="Longer intervals are discarded.")
+    merge_gap_ms: float = Field(
+        default=60.0,
+        ge=0,
+        le=2000,
+        description="Runs above threshold separated by less than this are one interval (also the wait before an "
+        "interval is closed).",
+    )
+    offset_shift_ms: float = Field(
+        default=50.0,
+        ge=0,
+        le=1000,
+        description="Subtracted from the end of a run to get the offset: the t-k flow keeps moving for up to "
+        "motion.k_ms after the face stops.",
+    )
+    contrast_k_ms: float = Field(
+        default=250.0,
+        gt=0,
+        le=2000,
+        description="roiflow: neighbourhood half-width k of the contrast C(i) = F(i) - (F(i-k) + F(i+k)) / 2.",
+    )
+    noise_window_ms: float = Field(
+        default=4000.0, gt=0, le=60000, description="roiflow: span of the running noise estimate (median and MAD)."
+    )
+    threshold_sigma: float = Field(
+        default=6.0,
+        gt=0,
+        le=100,
+        description="roiflow: a run starts where a region's contrast exceeds this many noise sigmas.",
+    )
+    min_flow_px: float = Field(
+        default=0.15,
+        ge=0,
+        le=20,
+        description="roiflow: contrast below this (px) never counts, whatever the noise (a still face).",
+    )
+    hysteresis: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="A run extends (onset back, offset forward) while the score stays above threshold * this.",
+    )
+    learned_threshold: float = Field(
+        default=0.5, gt=0, lt=1, description="learned: spotting probability that starts a run."
+    )
+    smooth_ms: float = Field(
+        default=30.0, ge=0, le=1000, description="learned: moving-average window applied to the spotting score."
+    )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import urlencode
 
 from edge.capture.config import SourceConfig
+from edge.capture.registry import configured_uri
 from edge.doctor.base import DoctorContext, Finding, Status
 from edge.errors import GlimpseError
 
@@ -24,16 +24,8 @@ def _fix_for(uri: str) -> str:
 
 
 def source_uri(source: SourceConfig) -> str:
-    """``source.uri`` with the configured width, height and fps added where the URI does not set them."""
-    base, _, query = source.uri.partition("?")
-    if base.partition(":")[0] == "file":
-        return source.uri  # a file has its own size and rate
-    present = {pair.partition("=")[0] for pair in query.split("&") if pair}
-    extra = {
-        k: v for k, v in {"width": source.width, "height": source.height, "fps": source.fps}.items() if k not in present
-    }
-    joined = "&".join(part for part in (query, urlencode(extra)) if part)
-    return f"{base}?{joined}" if joined else base
+    """``source.uri`` as the daemon opens it (camera size and rate from the config)."""
+    return configured_uri(source)
 
 
 def check_camera(ctx: DoctorContext) -> list[Finding]:

@@ -1,0 +1,135 @@
+"""Training-free ROI-flow spotter (in the spirit of He et al., MM'21).
+
+Per region r, F_r(i) is the mean head-compensated flow magnitude from t-k to
+t. Its contrast against the neighbourhood, C_r(i) = F_r(i) - (F_r(i-k) +
+F_r(i+k)) / 2 with k in ms, removes slow drifts and long (macro) movements.
+Each contrast is scaled by a running robust noise estimate (median and MAD
+over ``noise_window_ms``); the per-frame score is the largest scaled contrast
+over regions. Runs of the score above ``threshold_sigma`` become intervals
+(see :mod:`edge.spotting.runs`). The contrast needs F(i+k), so a point is
+scored k ms after it was seen; an interval is emitted once its offset is
+followed by ``merge_gap_ms`` of quiet.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from edge.motion.base import MotionSample
+from edge.spotting.base import Interval
+from edge.spotting.config import SpottingConfig
+from edge.spotting.runs import RunTracker
+
+_MAD_TO_SIGMA = 1.4826
+_SIGMA_FLOOR_PX = 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class _Point:
+    index: int
+    t_ns: int
+    flow: npt.NDArray[np.float64]
+
+
+class RoiFlowSpotter:
+    """Spots intervals from per-ROI flow magnitude curves without any model.
+
+    Usage::
+
+        spotter = RoiFlowSpotter(SpottingConfig())
+        for sample in samples:
+            for interval in spotter.update(sample):
+                ...
+            plot(spotter.score)   # the current per-frame score in noise sigmas
+    """
+
+    def __init__(self, config: SpottingConfig) -> None:
+        self._cfg = config
+        self._k_ns = int(config.contrast_k_ms * 1e6)
+        self._runs = RunTracker(config, config.threshold_sigma, config.threshold_sigma * config.hysteresis)
+        self._points: deque[_Point] = deque()
+        self._noise: deque[npt.NDArray[np.float64]] = deque()
+        self._noise_t: deque[int] = deque()
+        self._names: tuple[str, ...] = ()
+        self._center = 0  # position in _points of the next point to score
+        self.score = 0.0
+        self.score_t_ns = 0
+
+    def update(self, sample: MotionSample) -> list[Interval]:
+        if not sample.valid or not sample.roi_px:
+            return []
+        names = tuple(sorted(sample.roi_px))
+        if names != self._names or sample.track_id != self._runs.track_id:
+            out = self._runs.flush()
+            self.reset()
+            self._names, self._runs.track_id = names, sample.track_id
+        else:
+            out = []
+        flow = np.fromiter((sample.roi_px[n] for n in names), dtype=np.float64, count=len(names))
+        self._points.append(_Point(sample.frame_index, sample.t_ns, flow))
+        while self._center < len(self._points) and self._scorable(self._center):
+            out += self._score_point(self._center)
+            self._center += 1
+        self._trim()
+        return out
+
+    def _scorable(self, pos: int) -> bool:
+        return self._points[-1].t_ns >= self._points[pos].t_ns + self._k_ns
+
+    def _nearest(self, t_ns: int, lo: int, hi: int) -> npt.NDArray[np.float64]:
+        """Flow of the point nearest in time to ``t_ns`` among positions lo..hi-1."""
+        best = min(range(lo, hi), key=lambda p: abs(self._points[p].t_ns - t_ns))
+        return self._points[best].flow
+
+    def _score_point(self, pos: int) -> list[Interval]:
+        point = self._points[pos]
+        before = self._nearest(point.t_ns - self._k_ns, 0, pos + 1)
+        after = self._nearest(point.t_ns + self._k_ns, pos, len(self._points))
+        contrast = point.flow - 0.5 * (before + after)
+        z = self._scaled(point.t_ns, contrast)
+        best = int(np.argmax(z))
+        self.score, self.score_t_ns = float(z[best]), point.t_ns
+        active = tuple(n for n, s in zip(self._names, z, strict=True) if s > self._runs.low)
+        return self._runs.push(point.index, point.t_ns, self.score, active)
+
+    def _scaled(self, t_ns: int, contrast: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        self._noise.append(contrast)
+        self._noise_t.append(t_ns)
+        horizon = t_ns - int(self._cfg.noise_window_ms * 1e6)
+        while self._noise_t[0] < horizon:
+            self._noise.popleft()
+            self._noise_t.popleft()
+        history = np.asarray(self._noise)
+        median = np.median(history, axis=0)
+        sigma = np.maximum(_MAD_TO_SIGMA * np.median(np.abs(history - median), axis=0), _SIGMA_FLOOR_PX)
+        z = (contrast - median) / sigma
+        z[contrast < self._cfg.min_flow_px] = 0.0
+        return np.asarray(z, dtype=np.float64)
+
+    def _trim(self) -> None:
+        """Keep 2k of history before the next point to score."""
+        if self._center >= len(self._points):
+            return
+        horizon = self._points[self._center].t_ns - 2 * self._k_ns
+        while self._center > 1 and self._points[1].t_ns <= horizon:
+            self._points.popleft()
+            self._center -= 1
+
+    def flush(self) -> list[Interval]:
+        out: list[Interval] = []
+        while self._center < len(self._points):  # score the tail against what exists
+            out += self._score_point(self._center)
+            self._center += 1
+        return out + self._runs.flush()
+
+    def reset(self) -> None:
+        self._points.clear()
+        self._noise.clear()
+        self._noise_t.clear()
+        self._center = 0
+        self._runs.reset()
+        self.score = 0.0

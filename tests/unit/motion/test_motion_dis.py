@@ -1,0 +1,132 @@
+"""DisMotionAnalyzer on synthetic aligned crops with known motion."""
+
+from __future__ import annotations
+
+import time
+
+import cv2
+import numpy as np
+
+import edge.config  # noqa: F401 - import order (config before stage modules)
+from edge.config import GlimpseConfig
+from edge.face.base import FaceObservation, Quality
+from edge.motion.config import MotionConfig
+from edge.motion.dis import DisMotionAnalyzer
+from edge.motion.registry import build_motion
+from edge.motion.rois import canonical_boxes
+
+PERIOD_NS = 5_000_000  # 200 fps
+
+
+def _texture(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return cv2.GaussianBlur(rng.integers(0, 255, (160, 160), dtype=np.uint8), (0, 0), 2.0)
+
+
+def _crop(base: np.ndarray, dx: float = 0.0, dy: float = 0.0) -> np.ndarray:
+    moved = cv2.warpAffine(base, np.float32([[1, 0, dx], [0, 1, dy]]), (160, 160), borderMode=cv2.BORDER_REFLECT)
+    return np.ascontiguousarray(moved[16:144, 16:144])
+
+
+def _face(i: int, crop: np.ndarray, track: int = 1) -> FaceObservation:
+    return FaceObservation(i, i * PERIOD_NS, True, track_id=track, aligned=crop)
+
+
+def _local(base: np.ndarray, box: tuple[int, int, int, int], shift: float) -> np.ndarray:
+    """A crop where only ``box`` moved ``shift`` px to the right."""
+    crop = _crop(base).copy()
+    x0, y0, x1, y1 = box
+    moved = _crop(base, dx=shift)
+    crop[y0:y1, x0:x1] = moved[y0:y1, x0:x1]
+    return crop
+
+
+def test_needs_k_of_history_then_still_face_is_quiet() -> None:
+    motion = DisMotionAnalyzer(MotionConfig(k_ms=50))
+    base = _crop(_texture())
+    samples = [motion.process(_face(i, base)) for i in range(20)]
+    assert not any(s.valid for s in samples[:10])  # 0..45 ms: no frame 50 ms old yet
+    assert all(s.valid for s in samples[10:])
+    assert max(samples[-1].roi_px.values()) < 0.05
+
+
+def test_head_translation_is_removed_and_reported() -> None:
+    motion = DisMotionAnalyzer(MotionConfig(k_ms=50))
+    tex = _texture()
+    for i in range(11):
+        sample = motion.process(_face(i, _crop(tex, dx=0.3 * i)))  # steady pan, 3 px per 50 ms
+    assert sample.valid
+    assert 2.0 < sample.head_motion_px < 4.0
+    assert max(sample.roi_px.values()) < 0.6
+
+
+def test_local_mouth_motion_shows_in_mouth_roi_only() -> None:
+    motion = DisMotionAnalyzer(MotionConfig(k_ms=50))
+    tex = _texture()
+    box = canonical_boxes(128)["mouth_left"]
+    for i in range(10):
+        motion.process(_face(i, _crop(tex)))
+    sample = motion.process(_face(10, _local(tex, box, 2.0)))
+    assert max(sample.roi_px, key=sample.roi_px.__getitem__) == "mouth_left"
+    assert sample.roi_px["mouth_left"] > 5 * sample.roi_px["brow_right"]
+    assert "eye_left" not in sample.roi_px and "nose_bridge" not in sample.roi_px
+
+
+def test_vertical_eye_motion_is_flagged_as_blink_and_masked() -> None:
+    motion = DisMotionAnalyzer(MotionConfig(k_ms=50, keep_flow=True, blink_flow_px=1.0))
+    tex = _texture()
+    boxes = canonical_boxes(128)
+    for i in range(10):
+        motion.process(_face(i, _crop(tex)))
+    crop = _crop(tex).copy()
+    moved = _crop(tex, dy=4.0)
+    for name in ("eye_left", "eye_right"):
+        x0, y0, x1, y1 = boxes[name]
+        crop[y0:y1, x0:x1] = moved[y0:y1, x0:x1]
+    sample = motion.process(_face(10, crop))
+    assert Quality.BLINK in sample.quality
+    assert sample.flow is not None
+    x0, y0, x1, y1 = boxes["eye_left"]
+    assert float(np.abs(sample.flow.v[y0:y1, x0:x1]).max()) == 0.0
+    assert sample.flow.strain.shape == (128, 128)
+
+
+def test_lost_face_and_new_track_reset_history() -> None:
+    motion = DisMotionAnalyzer(MotionConfig(k_ms=50))
+    base = _crop(_texture())
+    for i in range(12):
+        motion.process(_face(i, base))
+    lost = FaceObservation(12, 12 * PERIOD_NS, False, quality=frozenset({Quality.LOST}))
+    assert not motion.process(lost).valid
+    assert not motion.process(_face(13, base)).valid
+    assert not motion.process(_face(14, base, track=2)).valid
+
+
+def test_gap_longer_than_tolerance_invalidates() -> None:
+    motion = DisMotionAnalyzer(MotionConfig(k_ms=50, k_tolerance=0.5))
+    base = _crop(_texture())
+    motion.process(_face(0, base))
+    assert not motion.process(_face(40, base)).valid  # 200 ms later: reference too old
+    assert motion.process(_face(50, base)).valid  # 50 ms after frame 40
+
+
+def test_factory_turns_flow_on_for_learned_spotter() -> None:
+    config = GlimpseConfig.model_validate({"spotting": {"type": "learned"}})
+    with build_motion(config) as motion:  # type: ignore[attr-defined]
+        assert motion._config.keep_flow
+
+
+def test_per_frame_cost_is_printed() -> None:
+    """Benchmark (printed, not asserted): per-frame cost on 128x128 crops."""
+    cv2.setNumThreads(1)
+    tex = _texture()
+    crops = [_crop(tex, dx=float(np.sin(i / 7.0))) for i in range(64)]
+    for keep in (False, True):
+        motion = DisMotionAnalyzer(MotionConfig(keep_flow=keep))
+        faces = [_face(i, crops[i % 64]) for i in range(600)]
+        for f in faces[:100]:
+            motion.process(f)
+        t0 = time.perf_counter()
+        for f in faces[100:]:
+            motion.process(f)
+        print(f"motion keep_flow={keep}: {(time.perf_counter() - t0) / 500 * 1e3:.3f} ms/frame")
