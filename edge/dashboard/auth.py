@@ -1,0 +1,177 @@
+"""Password hashing, login sessions, CSRF tokens and login throttling for the dashboard.
+
+Passwords are stored only as PBKDF2-HMAC-SHA256 hashes in the format
+``pbkdf2_sha256$<iterations>$<salt b64>$<hash b64>`` (the layout Django and
+passlib use), so the iteration count can grow without breaking old hashes.
+Iterations follow the OWASP Password Storage Cheat Sheet (600 000 for
+PBKDF2-HMAC-SHA256). Sessions live in memory: a restart logs everyone out.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from edge.errors import ConfigError
+
+SCHEME = "pbkdf2_sha256"
+DEFAULT_ITERATIONS = 600_000
+MIN_ITERATIONS = 1_000
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def hash_password(password: str, iterations: int = DEFAULT_ITERATIONS) -> str:
+    """A salted PBKDF2 hash of ``password`` for ``dashboard.password_hash``."""
+    if not password:
+        raise ConfigError(["password: got an empty password; expected at least one character"])
+    salt = secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    return f"{SCHEME}${iterations}${_b64(salt)}${_b64(digest)}"
+
+
+def check_hash_format(encoded: str) -> tuple[int, bytes, bytes]:
+    """Split a stored hash into (iterations, salt, digest) or raise :class:`ConfigError`."""
+    parts = encoded.split("$")
+    expected = f"{SCHEME}$<iterations>$<salt>$<hash> (from `glimpse dashboard hash-password`)"
+    if len(parts) != 4 or parts[0] != SCHEME or not parts[1].isdigit():
+        raise ConfigError([f"dashboard.password_hash: got {_masked(encoded)!r}; expected {expected}"])
+    iterations = int(parts[1])
+    if iterations < MIN_ITERATIONS:
+        raise ConfigError([f"dashboard.password_hash: {iterations!r} iterations; expected at least {MIN_ITERATIONS}"])
+    try:
+        salt, digest = _unb64(parts[2]), _unb64(parts[3])
+    except ValueError:
+        raise ConfigError([f"dashboard.password_hash: got {_masked(encoded)!r}; expected {expected}"]) from None
+    return iterations, salt, digest
+
+
+def verify_password(password: str, encoded: str) -> bool:
+    """True when ``password`` matches the stored hash (constant-time comparison)."""
+    iterations, salt, digest = check_hash_format(encoded)
+    candidate = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    return hmac.compare_digest(candidate, digest)
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for loopback addresses and names (127.0.0.0/8, ::1, localhost)."""
+    name = host.strip().strip("[]").lower()
+    if name in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _masked(encoded: str) -> str:
+    return encoded[:14] + "..." if len(encoded) > 14 else encoded
+
+
+@dataclass(frozen=True)
+class Session:
+    """One logged-in browser: its CSRF token and when it expires (monotonic seconds)."""
+
+    csrf: str
+    expires: float
+
+
+class SessionStore:
+    """In-memory login sessions keyed by an unguessable cookie value.
+
+    Usage::
+
+        sessions = SessionStore(ttl_s=3600)
+        token, session = sessions.create()
+        assert sessions.get(token) == session
+    """
+
+    def __init__(self, ttl_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl_s = ttl_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._sessions: dict[str, Session] = {}
+
+    def create(self) -> tuple[str, Session]:
+        token = secrets.token_urlsafe(32)
+        session = Session(csrf=secrets.token_urlsafe(32), expires=self._clock() + self.ttl_s)
+        with self._lock:
+            self._purge()
+            self._sessions[_digest(token)] = session
+        return token, session
+
+    def get(self, token: str | None) -> Session | None:
+        """The live session for a cookie value, or None (expired sessions are dropped)."""
+        if not token:
+            return None
+        with self._lock:
+            key = _digest(token)
+            session = self._sessions.get(key)
+            if session is not None and session.expires <= self._clock():
+                del self._sessions[key]
+                return None
+            return session
+
+    def drop(self, token: str | None) -> None:
+        if token:
+            with self._lock:
+                self._sessions.pop(_digest(token), None)
+
+    def _purge(self) -> None:
+        now = self._clock()
+        for key in [k for k, s in self._sessions.items() if s.expires <= now]:
+            del self._sessions[key]
+
+
+def _digest(token: str) -> str:
+    # Only hashes of cookie values are kept, so a memory dump does not hand out live sessions.
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class LoginThrottle:
+    """Refuses logins from a client after ``max_failures`` wrong passwords within ``window_s``."""
+
+    def __init__(
+        self, max_failures: int = 5, window_s: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.max_failures = max_failures
+        self.window_s = window_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failures: dict[str, list[float]] = {}
+
+    def blocked(self, client: str) -> bool:
+        with self._lock:
+            recent = self._recent(client)
+            return len(recent) >= self.max_failures
+
+    def failed(self, client: str) -> None:
+        with self._lock:
+            self._recent(client).append(self._clock())
+
+    def succeeded(self, client: str) -> None:
+        with self._lock:
+            self._failures.pop(client, None)
+
+    def _recent(self, client: str) -> list[float]:
+        cutoff = self._clock() - self.window_s
+        recent = [t for t in self._failures.get(client, []) if t > cutoff]
+        self._failures[client] = recent
+        return recent

@@ -1,0 +1,84 @@
+"""`glimpse dashboard` as a real process, and `hash-password`."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from edge.dashboard import cli
+from edge.dashboard.auth import verify_password
+from edge.events.store import EventStore
+
+from .conftest import make_event
+
+SERVE = (
+    "import sys; from edge.dashboard.cli import register; import argparse;"
+    "p = argparse.ArgumentParser(); register(p.add_subparsers());"
+    "a = p.parse_args(['dashboard', *sys.argv[1:]]); sys.exit(a.func(a))"
+)
+
+
+def _parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers())
+    return parser.parse_args(["dashboard", *argv])
+
+
+def test_hash_password_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("pa55word\n"))
+    args = _parse("hash-password", "--stdin")
+    assert args.func(args) == 0
+    encoded = capsys.readouterr().out.strip()
+    assert verify_password("pa55word", encoded)
+
+
+def test_missing_store_is_runtime_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = _parse("--set", f"store.path={tmp_path / 'none.db'}")
+    assert args.func(args) == 1
+    assert "no event store" in capsys.readouterr().err
+
+
+def test_public_bind_without_password_is_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    EventStore(tmp_path / "e.db").close()
+    args = _parse("--set", f"store.path={tmp_path / 'e.db'}", "--set", "dashboard.host=0.0.0.0")
+    assert args.func(args) == 2
+    assert "password_hash" in capsys.readouterr().err
+
+
+def test_standalone_serves_store_and_tails_it(tmp_path: Path) -> None:
+    db = tmp_path / "e.db"
+    with EventStore(db) as writer:
+        writer.add(make_event(1))
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SERVE, "--set", f"store.path={db}", "--set", "dashboard.port=0",
+             "--set", "dashboard.poll_interval_s=0.1"],
+            stdout=subprocess.PIPE, text=True, env={**os.environ, "GLIMPSE_CONFIG": ""},
+        )  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            url = proc.stdout.readline().strip().rsplit(" ", 1)[-1]
+            assert url.startswith("http://127.0.0.1:")
+            health = json.load(urllib.request.urlopen(url + "api/health", timeout=5))
+            assert health["daemon"] == "not running"
+            writer.add(make_event(2))
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                kiosk = json.load(urllib.request.urlopen(url + "api/kiosk", timeout=5))
+                if kiosk["last_event"]["id"] == "ev-0002":
+                    break
+                time.sleep(0.1)
+            assert kiosk["last_event"]["id"] == "ev-0002"
+            assert kiosk["pause_available"] is False
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=10) == 0
