@@ -170,6 +170,7 @@ class Daemon:
             face_found_rate=round(self.analyzer.face_found_rate, 4),
             events_total=self.bus.events_published,
             events_dropped=self.bus.events_dropped,
+            camera=dict(getattr(self.source, "stats", {}) or {}),
             score_history=[[round(t, 3), round(s, 4)] for t, s in list(self._score_history)[::10]],
         )
         return snap
@@ -178,9 +179,10 @@ class Daemon:
     def _capture_loop(self) -> None:
         try:
             self.source.open()
+            live = bool(getattr(self.source, "live", False))
             while not self._stop.is_set():
                 if self.controller.paused:
-                    self._stop.wait(0.005)
+                    self._hold_paused(live)
                     continue
                 frame = self.source.read()
                 if frame is None:
@@ -197,6 +199,15 @@ class Daemon:
             self.ring.close()
             self.source.close()
             self._capture_done.set()
+
+    def _hold_paused(self, live: bool) -> None:
+        """Privacy pause: a camera is closed (its light goes off) until resume; a file just waits."""
+        if live:
+            self.source.close()
+        while self.controller.paused and not self._stop.is_set():
+            self._stop.wait(0.005)
+        if live and not self._stop.is_set():
+            self.source.open()
 
     def _analysis_loop(self) -> None:
         try:

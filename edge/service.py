@@ -15,7 +15,9 @@ import time
 from collections.abc import Callable, Sequence
 from types import FrameType
 
-from edge.capture.registry import open_source
+from edge.capture.base import FrameSource
+from edge.capture.registry import configured_uri, is_camera, open_source
+from edge.capture.resilient import ResilientSource
 from edge.config import GlimpseConfig
 from edge.control import Controller
 from edge.daemon import Daemon, RunSummary
@@ -33,7 +35,7 @@ def build_daemon(
 ) -> Daemon:
     """A ready-to-run daemon for ``config`` (nothing is opened yet but the models and the store)."""
     controller = controller or Controller()
-    source = open_source(config.source.uri)
+    source = open_camera_or_source(config)
     analyzer = build_analyzer(config, config.source.uri, Metrics())
     try:
         sinks = [*build_sinks(config, controller), *extra_sinks]
@@ -41,6 +43,20 @@ def build_daemon(
         analyzer.stages.close()
         raise
     return Daemon(config, source, analyzer, sinks, controller=controller)
+
+
+def open_camera_or_source(config: GlimpseConfig) -> FrameSource:
+    """The configured source; cameras get the configured size and rate and reopen after failures."""
+    uri = configured_uri(config.source)
+    if not is_camera(uri):
+        return open_source(uri)
+    source = ResilientSource(
+        lambda: open_source(uri),
+        reopen_backoff_s=config.capture.reopen_backoff_s,
+        stall_timeout_s=config.capture.stall_timeout_s,
+    )
+    source.live = True  # closed during a privacy pause
+    return source
 
 
 class SystemdReporter:

@@ -51,6 +51,9 @@ class ResilientSource(SourceBase):
     service manager restarts (``Restart=on-failure``).
     """
 
+    #: A live camera: the daemon closes it during a privacy pause.
+    live = True
+
     def __init__(
         self,
         factory: SourceFactory,

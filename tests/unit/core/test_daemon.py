@@ -70,3 +70,25 @@ def test_source_gaps_are_counted() -> None:
     daemon, _ = make_daemon(GappySource(100), every=1000, ring=1000)
     summary = daemon.run()
     assert summary.dropped_frames == 3
+
+
+def test_pause_closes_a_live_camera_and_resume_reopens_it() -> None:
+    from edge.capture.resilient import ResilientSource
+
+    opened: list[ListSource] = []
+
+    def factory() -> ListSource:
+        opened.append(ListSource(10_000, delay_s=0.001))
+        return opened[-1]
+
+    camera = ResilientSource(factory, watchdog=False)
+    daemon, rec = make_daemon(ListSource(0), every=10_000, ring=1000)
+    daemon.source = camera
+    threading.Timer(0.2, daemon.controller.pause, args=("button",)).start()
+    threading.Timer(0.5, daemon.controller.resume, args=("button",)).start()
+    threading.Timer(0.8, daemon.stop).start()
+    summary = daemon.run()
+    assert len(opened) == 2  # reopened on resume
+    assert opened[0].closed >= 1  # closed while paused: the camera light is off
+    assert [s.state for s in rec.states][:3] == ["running", "paused", "running"]
+    assert summary.frames_in > 0
