@@ -112,6 +112,7 @@ class Daemon:
             stats_interval_s=config.bus.stats_interval_s,
             stats=self.stats,
         )
+        self.dashboard_url: str | None = None
         self._frame_listeners: list[Callable[[], None]] = [on_frame] if on_frame else []
         self._stop = threading.Event()
         self._reset_pending = threading.Event()

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from edge.capture.base import FrameSource
 from edge.capture.registry import configured_uri, is_camera, open_source
@@ -25,7 +26,11 @@ from edge.metrics import Metrics
 from edge.sdnotify import SdNotifier, WatchdogFeeder
 from edge.sinks.base import Sink
 from edge.sinks.registry import build_sinks
+from edge.sinks.store import StoreSink
 from edge.stages import build_analyzer
+
+if TYPE_CHECKING:
+    from edge.dashboard.server import DashboardServer
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +110,25 @@ class SystemdReporter:
         self.notifier.close()
 
 
-def run_daemon(daemon: Daemon, on_started: Callable[[Daemon], None] | None = None) -> RunSummary:
+def attach_dashboard(daemon: Daemon) -> DashboardServer | None:
+    """Serve the dashboard on the daemon's store and controller, if ``dashboard.enabled``; return it started."""
+    config = daemon.config
+    stores = [s for s in daemon.bus.sinks if isinstance(s, StoreSink)]
+    if not config.dashboard.enabled or not stores:
+        return None
+    from edge.dashboard.server import DashboardServer
+
+    server = DashboardServer(config, stores[0].store, daemon.controller, daemon.stats)
+    daemon.bus.sinks.append(server.feed)
+    url = server.start()
+    logger.info("dashboard on %s (no video or images are served)", url)
+    daemon.dashboard_url = url
+    return server
+
+
+def run_daemon(
+    daemon: Daemon, on_started: Callable[[Daemon], None] | None = None, *, dashboard: bool = False
+) -> RunSummary:
     """Run with SIGINT/SIGTERM handlers installed (main thread only) and systemd notifications."""
     previous: dict[signal.Signals, object] = {}
 
@@ -113,6 +136,12 @@ def run_daemon(daemon: Daemon, on_started: Callable[[Daemon], None] | None = Non
         logger.info("signal %s: stopping", signal.Signals(signum).name)
         daemon.stop()
 
+    try:
+        server = attach_dashboard(daemon) if dashboard else None
+    except BaseException:
+        daemon.bus.close()  # nothing ran yet: release the sinks and the models
+        daemon.analyzer.stages.close()
+        raise
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, _stop)
@@ -125,5 +154,7 @@ def run_daemon(daemon: Daemon, on_started: Callable[[Daemon], None] | None = Non
     finally:
         daemon.stop()
         reporter.stop()
+        if server is not None:
+            server.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)  # type: ignore[arg-type]

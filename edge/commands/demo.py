@@ -15,7 +15,8 @@ from typing import Any
 from edge.cli_common import EXIT_OK, EXIT_RUNTIME, add_config_args
 from edge.commands.report import stage_table
 from edge.config import GlimpseConfig, load_config
-from edge.daemon import RunSummary
+from edge.daemon import Daemon, RunSummary
+from edge.errors import ConfigError
 from edge.events.model import Event
 from edge.service import build_daemon, run_daemon
 from edge.sinks.console import ConsoleSink
@@ -85,12 +86,21 @@ def _print_summary(summary: RunSummary, store: Path, truth: list[Any]) -> None:
     print(f"events stored in {store}")
 
 
+def _announce(daemon: Daemon) -> None:
+    if daemon.dashboard_url:
+        print(f"dashboard: {daemon.dashboard_url} (local only; shows events, never video)")
+
+
 def _demo(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="glimpse-demo-") as tmp:
         config = demo_config(args, Path(tmp))
         print(f"glimpse demo: source {config.source.uri}; events are observations of facial movement, not verdicts")
         daemon = build_daemon(config, extra_sinks=[ConsoleSink()])
         truth = list(getattr(daemon.source, "ground_truth", []))
-        summary = run_daemon(daemon)
+        try:
+            summary = run_daemon(daemon, _announce, dashboard=config.dashboard.enabled)
+        except ConfigError as exc:  # e.g. the dashboard port is taken by a running daemon
+            print(f"dashboard not started ({'; '.join(exc.problems)}); running without it")
+            summary = run_daemon(build_daemon(config, extra_sinks=[ConsoleSink()]), dashboard=False)
         _print_summary(summary, config.store.path, truth)
     return EXIT_RUNTIME if summary.error else EXIT_OK

@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
-    summary = run_daemon(build_daemon(config))
+    summary = run_daemon(build_daemon(config), dashboard=True)
     if summary.error:
         print(f"glimpse: {summary.error}")
         return EXIT_RUNTIME

@@ -90,7 +90,13 @@ class RoiFlowSpotter:
         before = self._nearest(point.t_ns - self._k_ns, 0, pos + 1)
         after = self._nearest(point.t_ns + self._k_ns, pos, len(self._points))
         contrast = point.flow - 0.5 * (before + after)
-        z = self._scaled(point.t_ns, contrast)
+        return self._decide(point, contrast, self._scaled(point.t_ns, contrast))
+
+    def _decide(
+        self, point: _Point, contrast: npt.NDArray[np.float64], z: npt.NDArray[np.float64]
+    ) -> list[Interval]:
+        """Score a point from its contrast and noise-scaled contrast (z, before ``min_flow_px``) per region."""
+        z = np.where(contrast < self._cfg.min_flow_px, 0.0, z)
         best = int(np.argmax(z))
         self.score, self.score_t_ns = float(z[best]), point.t_ns
         active = tuple(n for n, s in zip(self._names, z, strict=True) if s > self._runs.low)
@@ -106,9 +112,7 @@ class RoiFlowSpotter:
         history = np.asarray(self._noise)
         median = np.median(history, axis=0)
         sigma = np.maximum(_MAD_TO_SIGMA * np.median(np.abs(history - median), axis=0), _SIGMA_FLOOR_PX)
-        z = (contrast - median) / sigma
-        z[contrast < self._cfg.min_flow_px] = 0.0
-        return np.asarray(z, dtype=np.float64)
+        return np.asarray((contrast - median) / sigma, dtype=np.float64)
 
     def _trim(self) -> None:
         """Keep 2k of history before the next point to score."""
