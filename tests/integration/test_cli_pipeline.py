@@ -1,0 +1,60 @@
+"""The user-facing commands end to end on real models: demo, analyze, bench."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from edge.cli import main
+from tests_support import CLIPS
+
+
+def test_demo_spots_what_it_rendered(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["demo", "--fast", "--set", "dashboard.enabled=false"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    done = next(line for line in out.splitlines() if line.startswith("demo done:"))
+    analysed, dropped = int(done.split()[2]), int(done.split(",")[-1].split()[0])
+    assert analysed + dropped == 1350, done  # --fast may outrun analysis: drops are counted, never hidden
+    summary = next(line for line in out.splitlines() if "rendered expressions spotted" in line)
+    spotted, rendered = (int(x) for x in summary.split()[0].split("/"))
+    assert rendered == 5 and spotted >= 3, summary
+    assert "micro-expression" in out and "not verdicts" in out
+
+
+@pytest.mark.skipif(not (CLIPS / "single_face.mp4").is_file(), reason=f"real clips not found in {CLIPS}")
+def test_analyze_real_clip_writes_jsonl_csv_and_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["analyze", str(CLIPS / "single_face.mp4"), "--out", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["frames_analyzed"] == 72
+    assert summary["face_found_rate"] > 0.95
+    with (tmp_path / "intervals.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    header = (tmp_path / "intervals.csv").read_text().splitlines()[0]
+    assert header.startswith("video,onset,apex,offset,kind,label")
+    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    assert len(events) == len(rows)
+    assert "fps" in out and "face" in out
+
+
+def test_analyze_unreadable_video_is_a_clear_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"\x00" * 1000)
+    assert main(["analyze", str(bad), "--out", str(tmp_path / "out")]) == 1
+    assert "bad.mp4" in capsys.readouterr().err
+    assert main(["analyze", str(tmp_path / "missing.mp4"), "--out", str(tmp_path / "out")]) == 1
+
+
+def test_bench_json_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "synthetic:demo?seconds=3", "--frames", "120", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    for key in ("fps", "stage_ms", "dropped_frames", "peak_rss_mb", "face_found_rate", "analysis_fps"):
+        assert key in result
+    assert result["frames"] == 120
+    assert {"face", "motion", "spotting"} <= set(result["stage_ms"])
+    assert result["face_found_rate"] > 0.9
