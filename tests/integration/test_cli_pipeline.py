@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from edge.cli import main
+
 from tests_support import CLIPS
 
 
