@@ -92,9 +92,7 @@ class RoiFlowSpotter:
         contrast = point.flow - 0.5 * (before + after)
         return self._decide(point, contrast, self._scaled(point.t_ns, contrast))
 
-    def _decide(
-        self, point: _Point, contrast: npt.NDArray[np.float64], z: npt.NDArray[np.float64]
-    ) -> list[Interval]:
+    def _decide(self, point: _Point, contrast: npt.NDArray[np.float64], z: npt.NDArray[np.float64]) -> list[Interval]:
         """Score a point from its contrast and noise-scaled contrast (z, before ``min_flow_px``) per region."""
         z = np.where(contrast < self._cfg.min_flow_px, 0.0, z)
         best = int(np.argmax(z))
