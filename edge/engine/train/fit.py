@@ -63,7 +63,7 @@ def train(data: TrainingSet, indices: np.ndarray, budget: Budget) -> GlimpseNet:
             idx = torch.from_numpy(indices[start : start + budget.batch])
             loss = _step_loss(net, x_cls[idx], x_spot[idx], label[idx], spot[idx], au[idx], ce, bce, rng)
             opt.zero_grad()
-            loss.backward()  # type: ignore[no-untyped-call]
+            loss.backward()
             opt.step()
             sched.step()
         indices = rng.permutation(indices)

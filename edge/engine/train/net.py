@@ -13,7 +13,7 @@ from torch import nn
 from edge.engine.labels import COMPOSITE_CLASSES, ENGINE_AUS
 
 
-class GlimpseNet(nn.Module):
+class GlimpseNet(nn.Module):  # type: ignore[misc]  # torch is checked as an untyped optional dependency
     """Input [N, 3, 28, 28]; outputs spot [N] (probability), emotion [N, 3] (softmax), au [N, A] (sigmoid)."""
 
     def __init__(self, width: int = 16, hidden: int = 64) -> None:
