@@ -93,7 +93,11 @@ def _expected(error: Mapping[str, Any]) -> str:
         return "no such key (check the spelling; `glimpse config schema` lists every key)"
     if kind == "literal_error" and "expected" in ctx:
         return f"one of {ctx['expected']}"
-    return str(error.get("msg", "a valid value"))
+    message = str(error.get("msg", "a valid value"))
+    for prefix in ("Input should be ", "Value should be "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
 
 
 def validate(data: Mapping[str, Any]) -> GlimpseConfig:
