@@ -141,3 +141,12 @@ class DropCounter:
         missing = max(0, round(dt / self._period_ns) - 1)
         self.dropped += missing
         return missing
+
+
+def to_gray(image: npt.NDArray[np.uint8]) -> GrayImage:
+    """The luminance plane of a decoded image (BGR from OpenCV, or already gray)."""
+    if image.ndim == 2:
+        return np.asarray(image, dtype=np.uint8)
+    import cv2
+
+    return np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), dtype=np.uint8)

@@ -13,9 +13,8 @@ import time
 from pathlib import Path
 
 import cv2
-import numpy as np
 
-from edge.capture.base import Frame, SourceBase, SourceInfo
+from edge.capture.base import Frame, SourceBase, SourceInfo, to_gray
 from edge.capture.registry import SourceURI
 from edge.errors import SourceError
 
@@ -68,7 +67,7 @@ class FileSource(SourceBase):
             if self._index == 0:
                 raise SourceError(f"video {str(self.path)!r} has no decodable frame")
             return None
-        gray = np.asarray(image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+        gray = to_gray(image)
         t_ns = self._t0_ns + self._index * self._period_ns
         if self.realtime:
             delay_ns = t_ns - time.monotonic_ns()

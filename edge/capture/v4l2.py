@@ -12,9 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
-from edge.capture.base import Frame, SourceBase, SourceInfo
+from edge.capture.base import Frame, SourceBase, SourceInfo, to_gray
 from edge.capture.registry import SourceURI
 from edge.errors import SourceError
 
@@ -87,13 +85,12 @@ class V4L2Source(SourceBase):
     def read(self) -> Frame | None:
         if self._cap is None:
             self.open()
-        import cv2
 
         ok, image = self._cap.read()
         t_ns = time.monotonic_ns()
         if not ok or image is None:
             raise SourceError(f"camera {self.device!r} stopped delivering frames")
-        gray = np.asarray(image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+        gray = to_gray(image)
         frame = Frame(self._index, t_ns, gray, self.device)
         self._index += 1
         self._drops.observe(t_ns)

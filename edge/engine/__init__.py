@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from edge.engine.labels import AU_NAMES, COMPOSITE_CLASSES, ENGINE_AUS
+from edge.engine.labels import COMPOSITE_CLASSES, ENGINE_AUS
+from edge.facs import AU_NAMES
 
 if TYPE_CHECKING:
     from edge.engine.features import canonical_representation, flow_representation

@@ -7,9 +7,10 @@ from types import TracebackType
 
 from edge.engine.base import ActionUnitScore, Classification
 from edge.engine.features import flow_representation
-from edge.engine.labels import AU_NAMES, COMPOSITE_CLASSES, ENGINE_AUS
+from edge.engine.labels import COMPOSITE_CLASSES, ENGINE_AUS
 from edge.engine.model import EngineModel
 from edge.face.base import FaceObservation
+from edge.facs import AU_NAMES
 from edge.motion import rois
 from edge.spotting.base import Interval
 

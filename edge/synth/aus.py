@@ -65,28 +65,6 @@ AU_ANCHORS: dict[int, tuple[Anchor, ...]] = {
     45: (_a(_UPPER_LID, 0.0, 1.0, 0.04), _a((145, 374), 0.0, -0.2, 0.03)),
 }
 
-#: FACS names, for documentation and labels.
-AU_NAMES: dict[int, str] = {
-    1: "inner brow raiser",
-    2: "outer brow raiser",
-    4: "brow lowerer",
-    5: "upper lid raiser",
-    6: "cheek raiser",
-    7: "lid tightener",
-    9: "nose wrinkler",
-    10: "upper lip raiser",
-    12: "lip corner puller",
-    14: "dimpler",
-    15: "lip corner depressor",
-    16: "lower lip depressor",
-    17: "chin raiser",
-    20: "lip stretcher",
-    23: "lip tightener",
-    24: "lip pressor",
-    25: "lips part",
-    26: "jaw drop",
-    45: "blink",
-}
 
 #: EMFACS-style prototypes (DESIGN section 9); contempt is unilateral.
 EMOTION_RECIPES: dict[str, str] = {

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from edge.engine.base import sha256_file
-from edge.engine.labels import AU_NAMES, COMPOSITE_CLASSES, ENGINE_AUS
+from edge.engine.labels import COMPOSITE_CLASSES, ENGINE_AUS
+from edge.facs import AU_NAMES
 
 
 def write_card(path: Path, name: str, report: dict[str, Any], fp32: Path, int8: Path) -> Path:
