@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -143,7 +143,7 @@ class DropCounter:
         return missing
 
 
-def to_gray(image: npt.NDArray[np.uint8]) -> GrayImage:
+def to_gray(image: npt.NDArray[np.integer[Any] | np.floating[Any]]) -> GrayImage:
     """The luminance plane of a decoded image (BGR from OpenCV, or already gray)."""
     if image.ndim == 2:
         return np.asarray(image, dtype=np.uint8)
