@@ -1,12 +1,19 @@
-"""`glimpse train`: train the engine with LOSO evaluation and export FP32, INT8 and a model card."""
+"""`glimpse train`: train the engine with LOSO evaluation and export FP32, INT8 and a model card.
+
+Synthetic data by default (the shipped model); ``--dataset NAME --root PATH`` (repeatable) trains on licensed
+datasets read by :mod:`edge.datasets` instead, optionally mixed with synthetic data (``--with-synth``).
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 from pathlib import Path
+from typing import Any
 
-from edge.cli_common import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE
+from edge.cli_common import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, add_config_args, config_from_args
+from edge.datasets import DATASETS
+from edge.errors import ConfigError, DatasetError, GlimpseError
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "train",
         help="train the micro-expression engine (synthetic data by default) and export ONNX + INT8 + model card",
         description="Leave-one-subject-out evaluation with a budget fixed in advance, then one final fit on "
-        "every subject, exported as <name>.onnx, <name>.int8.onnx, <name>.card.md and <name>.report.json.",
+        "every subject, exported as <name>.onnx, <name>.int8.onnx, <name>.card.md and <name>.report.json. "
+        "With --dataset/--root the data are licensed datasets (docs/training.md).",
     )
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: the models folder)")
     parser.add_argument("--name", default="glimpse_me", help="model name (default: glimpse_me)")
@@ -32,7 +40,29 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="synthetic data: the engine's procedural faces (default, the shipped model), edge.synth renders, or both",
     )
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default: 2)")
+    _dataset_args(parser)
+    add_config_args(parser)
     parser.set_defaults(func=_handle)
+
+
+def _dataset_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("licensed datasets (docs/training.md)")
+    group.add_argument(
+        "--dataset", action="append", default=[], choices=sorted(DATASETS), help="dataset loader name (repeatable)"
+    )
+    group.add_argument(
+        "--root", action="append", default=[], type=Path, help="that dataset's folder (one per --dataset, in order)"
+    )
+    group.add_argument("--with-synth", action="store_true", help="add synthetic data (--source) as training-only rows")
+    group.add_argument("--include-macro", action="store_true", help="also train on macro-expressions")
+    group.add_argument(
+        "--cropped",
+        action="store_true",
+        help="casme2: read the Cropped/ frames (use with --set face.tracker=fullframe)",
+    )
+    group.add_argument(
+        "--no-rest-pairs", action="store_true", help="no onset-to-offset no-expression pairs for the spotting head"
+    )
 
 
 def _handle(args: argparse.Namespace) -> int:
@@ -44,24 +74,96 @@ def _handle(args: argparse.Namespace) -> int:
             args.epochs,
         )
         return EXIT_USAGE
+    if args.dataset or args.root:
+        problem = _dataset_usage(args)
+        if problem:
+            print(problem)
+            return EXIT_USAGE
     try:
         import torch
     except ImportError:
         logger.error("glimpse train needs PyTorch; install the 'train' extra (pip install 'glimpse-edge[train]')")
         return EXIT_RUNTIME
+    torch.set_num_threads(args.threads)
+    return _train_datasets(args) if args.dataset else _train_synthetic(args)
+
+
+def _train_synthetic(args: argparse.Namespace) -> int:
     from edge.engine.train.data import synthetic_set
     from edge.engine.train.fit import Budget
     from edge.engine.train.pipeline import run
     from edge.paths import models_dir
 
-    torch.set_num_threads(args.threads)
     data = synthetic_set(args.subjects, args.per_subject, args.seed, args.source)
     report = run(
         data, args.out or models_dir(), args.name, Budget(epochs=args.epochs, seed=args.seed), not args.no_loso
     )
+    _print_summary(args.name, report, "")
+    return EXIT_OK
+
+
+def _dataset_usage(args: argparse.Namespace) -> str:
+    """A one-line usage problem of the dataset options, or ''."""
+    if len(args.dataset) != len(args.root):
+        return f"--dataset given {len(args.dataset)} time(s) and --root {len(args.root)}: expected one --root each"
+    if args.out is None:
+        return "--out is required with --dataset: a model trained on licensed data must not land in models/"
+    if _inside_repository(args.out):
+        return (
+            f"--out {str(args.out)!r} is inside the Glimpse repository; expected a folder outside it "
+            "(a model trained on licensed data must not be committed)"
+        )
+    return ""
+
+
+def _inside_repository(out: Path) -> bool:
+    import edge
+
+    root = Path(edge.__file__).resolve().parents[1]
+    return (root / ".git").exists() and out.resolve().is_relative_to(root)
+
+
+def _train_datasets(args: argparse.Namespace) -> int:
+    from edge.engine.train.datasets import DatasetRoot, load_all, prepare, train_on_datasets, with_synthetic
+    from edge.engine.train.fit import Budget
+    from edge.face.registry import build_tracker
+
+    try:
+        config = config_from_args(args)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}")
+        return EXIT_USAGE
+    roots = [DatasetRoot(n, r) for n, r in zip(args.dataset, args.root, strict=True)]
+    if args.no_rest_pairs and not args.with_synth:
+        logger.warning("--no-rest-pairs without --with-synth: the spotting head sees no no-expression example")
+    # The budget is fixed here, from the command line, before any data is read or any fold is scored.
+    budget = Budget(epochs=args.epochs, seed=args.seed)
+    try:
+        samples = load_all(roots, args.include_macro, args.cropped)
+        tracker = build_tracker(config)
+        try:
+            prepared = prepare(samples, tracker, rest_pairs=not args.no_rest_pairs)
+        finally:
+            tracker.close()
+        if args.with_synth:
+            from edge.engine.train.data import synthetic_set
+
+            prepared = with_synthetic(prepared, synthetic_set(args.subjects, args.per_subject, args.seed, args.source))
+        report = train_on_datasets(prepared, args.out, args.name, budget, not args.no_loso, config.face.tracker)
+    except DatasetError as exc:
+        print(f"dataset error: {exc}")
+        return EXIT_RUNTIME
+    except GlimpseError as exc:
+        print(f"training failed: {exc}")
+        return EXIT_RUNTIME
+    skipped = report["training_data"]["skipped_no_face"]
+    _print_summary(args.name, report, f" on {'+'.join(args.dataset)} ({skipped} sample(s) skipped: no face)")
+    return EXIT_OK
+
+
+def _print_summary(name: str, report: dict[str, Any], where: str) -> None:
     loso = report.get("loso", {})
     print(
-        f"trained {args.name}: {report['parameters']} parameters; LOSO UF1 {loso.get('uf1', 'n/a')} "
+        f"trained {name}{where}: {report['parameters']} parameters; LOSO UF1 {loso.get('uf1', 'n/a')} "
         f"UAR {loso.get('uar', 'n/a')}; INT8 agreement {report['parity']['class_agreement']}"
     )
-    return EXIT_OK
