@@ -17,7 +17,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     verbs = parser.add_subparsers(dest="engine_verb", required=True)
     build = verbs.add_parser("build", help="build (or reuse) the TensorRT engine of the engine model on this device")
     add_config_args(build)
-    build.add_argument("--model", default=None, help="model name or .onnx path (default: engine.model, INT8 export)")
+    build.add_argument(
+        "--model",
+        default=None,
+        help="model name or .onnx path (default: engine.model's INT8 export and the face models)",
+    )
     build.add_argument("--max-batch", type=int, default=32, help="largest batch of the engine profile (default 32)")
     build.add_argument("--no-fp16", action="store_true", help="do not allow FP16 kernels")
     build.add_argument("--cache", type=Path, default=None, help="engine cache folder (default: $GLIMPSE_ENGINE_CACHE)")
@@ -37,16 +41,21 @@ def _build(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         config = config_from_args(args)
-        onnx = model_path(args.model or config.engine.model, "int8")
+        targets = [model_path(args.model or config.engine.model, "int8")]
+        if args.model is None:  # the face models run on the same backend: build theirs too
+            from edge.face.tracker import resolve_model
+
+            targets += [resolve_model(config.face.detector_model), resolve_model(config.face.landmark_model)]
         trt, cuda = import_tensorrt()
-        path = build_engine(onnx, trt, cuda, args.cache, args.max_batch, not args.no_fp16)
+        paths = [build_engine(onnx, trt, cuda, args.cache, args.max_batch, not args.no_fp16) for onnx in targets]
     except ConfigError as exc:
         print(f"configuration error: {exc}")
         return EXIT_USAGE
     except (ModelError, BackendUnavailable) as exc:
         print(f"engine build failed: {exc}")
         return EXIT_RUNTIME
-    print(f"engine: {path}")
+    for onnx, path in zip(targets, paths, strict=True):
+        print(f"engine for {onnx.name}: {path}")
     return EXIT_OK
 
 

@@ -129,10 +129,15 @@ def build_engine(
         config.set_flag(trt.BuilderFlag.INT8)  # QDQ nodes carry the scales: no calibrator
     if fp16 and builder.platform_has_fast_fp16:
         config.set_flag(trt.BuilderFlag.FP16)
-    profile = builder.create_optimization_profile()
-    name = network.get_input(0).name
-    profile.set_shape(name, (1, 3, 28, 28), (1, 3, 28, 28), (max_batch, 3, 28, 28))
-    config.add_optimization_profile(profile)
+    tensor = network.get_input(0)
+    name, dims = tensor.name, tuple(int(d) for d in tensor.shape)
+    if dims and dims[0] == -1:  # explicit dynamic batch (the engine model): one profile up to max_batch
+        profile = builder.create_optimization_profile()
+        rest = dims[1:]
+        profile.set_shape(name, (1, *rest), (1, *rest), (max_batch, *rest))
+        config.add_optimization_profile(profile)
+    else:  # a static graph (the face models bake batch 1 into their reshapes)
+        max_batch = dims[0] if dims else 1
     serialized = builder.build_serialized_network(network, config)
     if serialized is None:
         raise ModelError(f"TensorRT {trt.__version__} failed to build an engine from {str(model)!r}")

@@ -96,7 +96,12 @@ def check_models(ctx: DoctorContext) -> list[Finding]:
 
 
 def engine_cache_dir(ctx: DoctorContext) -> Path:
-    return ctx.path(str(ctx.config.store.path.parent / "engines"))
+    """Where `glimpse engine build` caches engines ($GLIMPSE_ENGINE_CACHE, else the state directory)."""
+    import os
+
+    from edge.engine.trtcache import STATE_CACHE
+
+    return ctx.path(os.environ.get("GLIMPSE_ENGINE_CACHE") or str(STATE_CACHE))
 
 
 def check_engine_cache(ctx: DoctorContext) -> list[Finding]:

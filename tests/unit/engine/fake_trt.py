@@ -193,6 +193,7 @@ class FakeTrt:
         self.BuilderFlag = SimpleNamespace(INT8="INT8", FP16="FP16")
         self.Logger = type("Logger", (), {"WARNING": 2, "__init__": lambda s, level=2: None})
         self._parse_ok = parse_ok
+        self.input_shape: tuple[int, ...] = (-1, 3, 28, 28)  # what the parsed network's first input reports
         trt = self
 
         class Runtime:
@@ -226,9 +227,11 @@ class FakeTrt:
             def set_shape(self, name: str, lo: Any, opt: Any, hi: Any) -> None:
                 self.shapes = {name: (lo, opt, hi)}
 
+        input_shape = self.input_shape
+
         class Network:
             def get_input(self, i: int) -> Any:
-                return SimpleNamespace(name="x")
+                return SimpleNamespace(name="x", shape=input_shape)  # ITensor.shape: -1 marks a dynamic axis
 
         class Builder:
             platform_has_fast_fp16 = True

@@ -125,3 +125,51 @@ def test_cache_key_changes_with_model_version_and_gpu() -> None:
     assert cache_key(Path("m.int8.onnx"), "b" * 64, "10.3.0", "Orin") != base
     assert cache_key(Path("m.int8.onnx"), "a" * 64, "8.5.2", "Orin") != base
     assert cache_key(Path("m.int8.onnx"), "a" * 64, "10.3.0", "Xavier NX") != base
+
+
+def test_static_face_model_builds_without_a_profile(tmp_path: Path) -> None:
+    """The face models bake batch 1 into their reshapes: no optimisation profile, max_batch 1."""
+    model = tmp_path / "face_detector.onnx"
+    model.write_bytes(b"static graph")
+    cuda = FakeCuda()
+    trt = FakeTrt(10, cuda)
+    trt.input_shape = (1, 3, 128, 128)
+    engine = build_engine(model, trt, cuda, tmp_path / "cache", max_batch=32)  # type: ignore[arg-type]
+    assert trt.built[0]["profile"] is None
+    assert trt.built[0]["flags"] == ["FP16"]  # not a QDQ model: no INT8 flag
+    assert json.loads(engine.with_suffix(".json").read_text())["max_batch"] == 1
+
+
+def test_engine_build_cli_builds_engine_and_face_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+    import types
+
+    from edge.cli import main
+
+    cuda = FakeCuda()
+    trt = FakeTrt(10, cuda)
+    pycuda = types.ModuleType("pycuda")
+    monkeypatch.setitem(sys.modules, "tensorrt", trt)
+    monkeypatch.setitem(sys.modules, "pycuda", pycuda)
+    monkeypatch.setitem(sys.modules, "pycuda.autoinit", types.ModuleType("pycuda.autoinit"))
+    monkeypatch.setitem(sys.modules, "pycuda.driver", cuda)
+    pycuda.driver = cuda  # type: ignore[attr-defined]
+    assert main(["engine", "build", "--cache", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    for name in ("glimpse_me.int8.onnx", "face_detector.onnx", "face_landmarks.onnx"):
+        assert f"engine for {name}" in out
+    assert len(list(tmp_path.glob("*.engine"))) == 3
+
+
+def test_engine_build_without_tensorrt_says_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    from edge.cli import main
+
+    monkeypatch.setitem(sys.modules, "pycuda.autoinit", None)  # import fails like on a machine without JetPack
+    assert main(["engine", "build"]) == 1
+    assert "needs tensorrt and pycuda" in capsys.readouterr().out
