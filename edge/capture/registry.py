@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlencode
 
-from edge.capture.base import FrameSource
 from edge.errors import UsageError
 from edge.registry import load_entry
 
 if TYPE_CHECKING:
+    from edge.capture.base import FrameSource
     from edge.capture.config import SourceConfig
 
 #: Schemes of live cameras: they take size and rate from the config and are reopened when they fail.

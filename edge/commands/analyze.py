@@ -7,15 +7,9 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
-from edge.capture.registry import open_source
 from edge.cli_common import EXIT_OK, add_config_args, config_from_args
 from edge.commands.report import stage_table
 from edge.errors import SourceError
-from edge.metrics import Metrics
-from edge.offline import run_sequential
-from edge.sinks.console import describe
-from edge.sinks.intervals import IntervalFileSink
-from edge.stages import build_analyzer
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,6 +23,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    from edge.capture.registry import open_source
+    from edge.metrics import Metrics
+    from edge.offline import run_sequential
+    from edge.sinks.console import describe
+    from edge.sinks.intervals import IntervalFileSink
+    from edge.stages import build_analyzer
+
     config = config_from_args(args)
     video = Path(args.video)
     if not video.is_file():

@@ -17,12 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from edge.capture.registry import open_source
 from edge.cli_common import EXIT_OK, add_config_args, config_from_args
 from edge.commands.report import stage_table
-from edge.metrics import Metrics
-from edge.offline import run_sequential
-from edge.stages import build_analyzer
 
 DEFAULT_INPUT = "synthetic:demo?realtime=false"
 
@@ -45,6 +41,11 @@ def _uri(text: str) -> str:
 
 def bench(uri: str, args: argparse.Namespace) -> dict[str, Any]:
     import cv2
+
+    from edge.capture.registry import open_source
+    from edge.metrics import Metrics
+    from edge.offline import run_sequential
+    from edge.stages import build_analyzer
 
     cv2.setNumThreads(args.threads)
     config = config_from_args(args)

@@ -10,16 +10,16 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from edge.cli_common import EXIT_OK, EXIT_RUNTIME, add_config_args
 from edge.commands.report import stage_table
 from edge.config import GlimpseConfig, load_config
-from edge.daemon import Daemon, RunSummary
 from edge.errors import ConfigError
-from edge.events.model import Event
-from edge.service import build_daemon, run_daemon
-from edge.sinks.console import ConsoleSink
+
+if TYPE_CHECKING:
+    from edge.daemon import Daemon, RunSummary
+    from edge.events.model import Event
 
 DEMO_SOURCE = "synthetic:demo?realtime=true"
 
@@ -92,6 +92,9 @@ def _announce(daemon: Daemon) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from edge.service import build_daemon, run_daemon
+    from edge.sinks.console import ConsoleSink
+
     with tempfile.TemporaryDirectory(prefix="glimpse-demo-") as tmp:
         config = demo_config(args, Path(tmp))
         print(f"glimpse demo: source {config.source.uri}; events are observations of facial movement, not verdicts")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from edge.cli_common import EXIT_OK, EXIT_RUNTIME, add_config_args, config_from_args
-from edge.service import build_daemon, run_daemon
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -15,6 +14,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from edge.service import build_daemon, run_daemon
+
     config = config_from_args(args)
     summary = run_daemon(build_daemon(config), dashboard=True)
     if summary.error:

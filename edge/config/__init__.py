@@ -6,8 +6,9 @@ Names are resolved lazily so that a stage's ``config.py`` can import
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from edge.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from edge.config.loader import apply_overrides, load_config, read_file, validate
@@ -15,16 +16,13 @@ if TYPE_CHECKING:
 
 __all__ = ["GlimpseConfig", "apply_overrides", "load_config", "read_file", "validate"]
 
-_WHERE = {
-    "GlimpseConfig": "edge.config.model",
-    "apply_overrides": "edge.config.loader",
-    "load_config": "edge.config.loader",
-    "read_file": "edge.config.loader",
-    "validate": "edge.config.loader",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module 'edge.config' has no attribute {name!r}")
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "GlimpseConfig": "edge.config.model",
+        "apply_overrides": "edge.config.loader",
+        "load_config": "edge.config.loader",
+        "read_file": "edge.config.loader",
+        "validate": "edge.config.loader",
+    },
+)

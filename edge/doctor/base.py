@@ -15,10 +15,12 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from edge.capture.base import FrameSource
 from edge.config import GlimpseConfig
+
+if TYPE_CHECKING:
+    from edge.capture.base import FrameSource
 
 
 class Status(enum.IntEnum):

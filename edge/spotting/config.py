@@ -10,7 +10,12 @@ from edge.config.base import Section
 
 
 class SpottingConfig(Section):
-    """How intervals are found in the motion curves."""
+    """How intervals are found in the motion curves.
+
+    The roiflow defaults (and the shared run settings: hysteresis, merge gap, onset/offset shifts) were chosen
+    by ``python -m edge.spotting.tuning`` on the generated ``tune-ci`` set (seeds 3000-3011), never on a
+    benchmark set; see docs/benchmarks.md.
+    """
 
     type: Literal["roiflow", "learned"] = Field(
         default="roiflow",
@@ -22,42 +27,68 @@ class SpottingConfig(Section):
     min_ms: float = Field(default=40.0, ge=0, le=1000, description="Shorter intervals are discarded as noise.")
     max_ms: float = Field(default=4000.0, gt=0, le=20000, description="Longer intervals are discarded.")
     merge_gap_ms: float = Field(
-        default=60.0,
+        default=300.0,
         ge=0,
         le=2000,
         description="Runs above threshold separated by less than this are one interval (also the wait before an "
         "interval is closed).",
     )
     offset_shift_ms: float = Field(
-        default=50.0,
+        default=0.0,
         ge=0,
         le=1000,
         description="Subtracted from the end of a run to get the offset: the t-k flow keeps moving for up to "
         "motion.k_ms after the face stops.",
     )
+    onset_shift_ms: float = Field(
+        default=80.0,
+        ge=0,
+        le=1000,
+        description="Subtracted from the start of a run to get the onset: the score crosses the threshold only once "
+        "the face has already moved a little.",
+    )
     contrast_k_ms: float = Field(
-        default=250.0,
+        default=350.0,
         gt=0,
-        le=2000,
+        le=5000,
         description="roiflow: neighbourhood half-width k of the contrast C(i) = F(i) - (F(i-k) + F(i+k)) / 2.",
+    )
+    macro_contrast_k_ms: float = Field(
+        default=3000.0,
+        ge=0,
+        le=5000,
+        description="roiflow: k of a second pass that spots macro-expressions only (0 = one pass for both kinds).",
+    )
+    macro_threshold_sigma: float = Field(
+        default=4.0, gt=0, le=100, description="roiflow: threshold_sigma of the macro pass."
+    )
+    macro_merge_gap_ms: float = Field(
+        default=400.0, ge=0, le=2000, description="roiflow: merge_gap_ms of the macro pass."
     )
     noise_window_ms: float = Field(
         default=4000.0, gt=0, le=60000, description="roiflow: span of the running noise estimate (median and MAD)."
     )
+    warmup_ms: float = Field(
+        default=500.0,
+        ge=0,
+        le=60000,
+        description="roiflow: nothing is spotted until the noise estimate holds this much history (after a start "
+        "or a new face track).",
+    )
     threshold_sigma: float = Field(
-        default=6.0,
+        default=4.0,
         gt=0,
         le=100,
         description="roiflow: a run starts where a region's contrast exceeds this many noise sigmas.",
     )
     min_flow_px: float = Field(
-        default=0.15,
+        default=0.25,
         ge=0,
         le=20,
         description="roiflow: contrast below this (px) never counts, whatever the noise (a still face).",
     )
     hysteresis: float = Field(
-        default=0.5,
+        default=0.2,
         gt=0,
         le=1,
         description="A run extends (onset back, offset forward) while the score stays above threshold * this.",

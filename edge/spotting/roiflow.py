@@ -9,6 +9,13 @@ over regions. Runs of the score above ``threshold_sigma`` become intervals
 (see :mod:`edge.spotting.runs`). The contrast needs F(i+k), so a point is
 scored k ms after it was seen; an interval is emitted once its offset is
 followed by ``merge_gap_ms`` of quiet.
+
+Micro- and macro-expressions need different neighbourhoods: a contrast over
+a few hundred ms erases a movement that lasts seconds. With
+``macro_contrast_k_ms`` > 0 the spotter runs a second, independent pass
+(its own k, threshold and merge gap) that emits only intervals longer than
+``micro_max_ms``, while the first pass emits only micro intervals; with 0 the
+single pass emits both kinds by duration.
 """
 
 from __future__ import annotations
@@ -35,6 +42,22 @@ class _Point:
     flow: npt.NDArray[np.float64]
 
 
+def channel_configs(config: SpottingConfig) -> list[SpottingConfig]:
+    """The configuration of each pass: micro (or both kinds when the macro pass is off), then macro."""
+    if config.macro_contrast_k_ms <= 0:
+        return [config]
+    micro = config.model_copy(update={"max_ms": min(config.max_ms, config.micro_max_ms)})
+    macro = config.model_copy(
+        update={
+            "contrast_k_ms": config.macro_contrast_k_ms,
+            "threshold_sigma": config.macro_threshold_sigma,
+            "merge_gap_ms": config.macro_merge_gap_ms,
+            "min_ms": max(config.min_ms, config.micro_max_ms),
+        }
+    )
+    return [micro, macro]
+
+
 class RoiFlowSpotter:
     """Spots intervals from per-ROI flow magnitude curves without any model.
 
@@ -44,12 +67,45 @@ class RoiFlowSpotter:
         for sample in samples:
             for interval in spotter.update(sample):
                 ...
-            plot(spotter.score)   # the current per-frame score in noise sigmas
+            plot(spotter.score)   # the current per-frame score in noise sigmas (micro pass)
     """
+
+    def __init__(self, config: SpottingConfig) -> None:
+        self._passes = [ContrastPass(c) for c in channel_configs(config)]
+        self._two_pass = len(self._passes) > 1
+        self.score = 0.0
+        self.score_t_ns = 0
+
+    def _keep(self, k: int, intervals: list[Interval]) -> list[Interval]:
+        """The second pass contributes macro intervals only."""
+        return [i for i in intervals if not (self._two_pass and k > 0 and i.kind != "macro")]
+
+    def update(self, sample: MotionSample) -> list[Interval]:
+        out: list[Interval] = []
+        for k, p in enumerate(self._passes):
+            out += self._keep(k, p.update(sample))
+        self.score, self.score_t_ns = self._passes[0].score, self._passes[0].score_t_ns
+        return out
+
+    def flush(self) -> list[Interval]:
+        out: list[Interval] = []
+        for k, p in enumerate(self._passes):
+            out += self._keep(k, p.flush())
+        return out
+
+    def reset(self) -> None:
+        for p in self._passes:
+            p.reset()
+        self.score = 0.0
+
+
+class ContrastPass:
+    """One pass of the ROI-flow spotter at one neighbourhood k (the algorithm of the module docstring)."""
 
     def __init__(self, config: SpottingConfig) -> None:
         self._cfg = config
         self._k_ns = int(config.contrast_k_ms * 1e6)
+        self._warmup_ns = int(config.warmup_ms * 1e6)
         self._runs = RunTracker(config, config.threshold_sigma, config.threshold_sigma * config.hysteresis)
         self._points: deque[_Point] = deque()
         self._noise: deque[npt.NDArray[np.float64]] = deque()
@@ -110,6 +166,8 @@ class RoiFlowSpotter:
         history = np.asarray(self._noise)
         median = np.median(history, axis=0)
         sigma = np.maximum(_MAD_TO_SIGMA * np.median(np.abs(history - median), axis=0), _SIGMA_FLOOR_PX)
+        if self._noise_t[-1] - self._noise_t[0] < self._warmup_ns:  # too little history to trust the noise
+            return np.zeros_like(contrast)
         return np.asarray((contrast - median) / sigma, dtype=np.float64)
 
     def _trim(self) -> None:

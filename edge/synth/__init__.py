@@ -10,10 +10,17 @@ Usage::
 See docs/synth.md for the model, the benchmark presets and the limits.
 """
 
-from edge.synth.output import generate_clip, write_set
-from edge.synth.pairs import make_pairs
-from edge.synth.presets import PRESETS, bench_preset, clip_preset
-from edge.synth.timeline import ClipSpec, Event, Plan, plan_clip
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from edge.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from edge.synth.output import generate_clip, write_set
+    from edge.synth.pairs import make_pairs
+    from edge.synth.presets import PRESETS, bench_preset, clip_preset
+    from edge.synth.timeline import ClipSpec, Event, Plan, plan_clip
 
 __all__ = [
     "PRESETS",
@@ -27,3 +34,19 @@ __all__ = [
     "plan_clip",
     "write_set",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "generate_clip": "edge.synth.output",
+        "write_set": "edge.synth.output",
+        "make_pairs": "edge.synth.pairs",
+        "PRESETS": "edge.synth.presets",
+        "bench_preset": "edge.synth.presets",
+        "clip_preset": "edge.synth.presets",
+        "ClipSpec": "edge.synth.timeline",
+        "Event": "edge.synth.timeline",
+        "Plan": "edge.synth.timeline",
+        "plan_clip": "edge.synth.timeline",
+    },
+)

@@ -89,10 +89,48 @@ def synth_pairs(n: int, seed: int) -> list[Any]:
     return pairs
 
 
+def synth_neutral_pairs(n: int, seed: int, fps: float = 200.0) -> list[Any]:
+    """No-expression pairs rendered by :mod:`edge.synth` (same faces, framing and nuisances as the
+    expressive pairs): two frames 50-300 ms apart with head drift, noise and light change, and sometimes a
+    blink (30 %), talking (20 %) or a head turn (30 %), so the spotting head learns motion, not faces."""
+    from edge.engine.train.synthfaces import Pair
+    from edge.synth.face import VARIANTS
+    from edge.synth.pairs import crop, face_box
+    from edge.synth.render import Renderer
+    from edge.synth.timeline import ClipSpec, Event, Plan, add_head_motion
+
+    subjects = sorted(VARIANTS)
+    pairs = []
+    for k in range(n):
+        rng = np.random.default_rng([seed, 7919, k])
+        spec = ClipSpec(
+            name=f"neutral{k:05d}", fps=fps, seconds=3.0, width=320, height=240, face_width_frac=0.45,
+            subject=subjects[k % len(subjects)], n_micro=0, n_macro=0, n_talk=0,
+        )  # fmt: skip
+        onset = round(0.5 * fps)
+        later = onset + max(1, round(float(rng.uniform(0.05, 0.3)) * fps))
+        plan = Plan(spec, seed * 100019 + k, later + 2)
+        roll = rng.random()
+        if roll < 0.3:
+            b0 = onset - int(rng.integers(0, round(0.1 * fps)))
+            plan.events.append(Event("blink", "45", "", b0, b0 + round(0.07 * fps), b0 + round(0.25 * fps), 0.9))
+        elif roll < 0.5:
+            amp = float(rng.uniform(0.02, 0.04))
+            plan.events.append(Event("talk", "25+26", "", onset - 20, onset, later + 20, amp, 4.0, fps))
+        add_head_motion(plan, rng)
+        if rng.random() > 0.3:
+            plan.head_turns.clear()
+        renderer = Renderer(plan, noise_frames=2)
+        box = face_box(renderer, onset)
+        a, b = crop(renderer.frame(onset), box, 128), crop(renderer.frame(later), box, 128)
+        pairs.append(Pair(a, b, -1, (), spec.subject, False))
+    return pairs
+
+
 def synthetic_set(subjects: int = 12, per_subject: int = 44, seed: int = 0, source: str = "procedural") -> TrainingSet:
     """Synthetic training data: ``procedural`` (the engine's own faces; the shipped model's data), ``synth``
-    (:mod:`edge.synth` renders, subjects fixed by the generator, plus procedural neutral pairs for the
-    spotting head) or ``both``."""
+    (:mod:`edge.synth` renders of the six pseudo-subjects: expressive pairs plus half as many no-expression
+    pairs for the spotting head) or ``both``."""
     from edge.engine.train.synthfaces import generate
 
     if source not in ("procedural", "synth", "both"):
@@ -103,7 +141,7 @@ def synthetic_set(subjects: int = 12, per_subject: int = 44, seed: int = 0, sour
     if source in ("synth", "both"):
         pairs += synth_pairs(subjects * per_subject, seed)
         if source == "synth":
-            pairs += [p for p in generate(subjects, per_subject // 3, seed + 1) if not p.expressive]
+            pairs += synth_neutral_pairs(subjects * per_subject // 2, seed + 1)
     logger.info("training source %s: %d pairs", source, len(pairs))
     name = {"procedural": "edge.engine.train.synthfaces", "synth": "edge.synth", "both": "edge.synth+synthfaces"}
     return from_pairs(pairs, name[source])

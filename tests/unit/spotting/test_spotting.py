@@ -9,10 +9,12 @@ import edge.config  # noqa: F401 - import order (config before stage modules)
 from edge.config import GlimpseConfig
 from edge.errors import ConfigError
 from edge.motion.base import FlowField, MotionSample
+from edge.spotting.base import Interval
 from edge.spotting.config import SpottingConfig
 from edge.spotting.learned import LearnedSpotter
 from edge.spotting.registry import build_spotter
 from edge.spotting.roiflow import RoiFlowSpotter
+from edge.spotting.runs import RunTracker
 
 FPS = 200
 PERIOD_NS = 1_000_000_000 // FPS
@@ -41,23 +43,23 @@ def _samples(mouth: np.ndarray) -> list[MotionSample]:
     ]
 
 
-def _run(spotter: RoiFlowSpotter | LearnedSpotter, samples: list[MotionSample]) -> list[tuple[int, object]]:
-    out = []
+def _run(spotter: RoiFlowSpotter | LearnedSpotter, samples: list[MotionSample]) -> list[tuple[int, Interval]]:
+    out: list[tuple[int, Interval]] = []
     for s in samples:
         out += [(s.frame_index, iv) for iv in spotter.update(s)]
     return out + [(-1, iv) for iv in spotter.flush()]
 
 
 def test_roiflow_finds_micro_and_macro_by_duration_and_emits_soon_after_offset() -> None:
-    cfg = SpottingConfig(offset_shift_ms=0.0, contrast_k_ms=1200.0, noise_window_ms=8000.0)
+    cfg = SpottingConfig(offset_shift_ms=0.0, onset_shift_ms=0.0, contrast_k_ms=1200.0, noise_window_ms=8000.0)
     mouth = _curve(4000, [(1000, 60, 1.5), (2200, 200, 1.5)])  # 300 ms and 1000 ms
     found = _run(RoiFlowSpotter(cfg), _samples(mouth))
     assert len(found) == 2
     (emit_micro, micro), (_, macro) = found
-    assert micro.kind == "micro" and macro.kind == "macro"  # type: ignore[attr-defined]
-    assert 990 <= micro.onset_index <= 1030 and 1030 <= micro.offset_index <= 1070  # type: ignore[attr-defined]
-    assert micro.regions == ("mouth_left",) and 0.5 <= micro.confidence <= 1.0  # type: ignore[attr-defined]
-    latency_ms = (emit_micro - micro.offset_index) * 1000 / FPS  # type: ignore[attr-defined]
+    assert micro.kind == "micro" and macro.kind == "macro"
+    assert 990 <= micro.onset_index <= 1030 and 1030 <= micro.offset_index <= 1070
+    assert micro.regions == ("mouth_left",) and 0.5 <= micro.confidence <= 1.0
+    latency_ms = (emit_micro - micro.offset_index) * 1000 / FPS
     assert 0 < latency_ms <= cfg.contrast_k_ms + cfg.merge_gap_ms + 10
 
 
@@ -84,9 +86,11 @@ def _flow(level: float) -> FlowField:
 
 def test_learned_spotter_peaks_and_threshold_crossings() -> None:
     def scorer(x: np.ndarray) -> np.ndarray:
-        return np.clip((x[:, 0].mean(axis=(1, 2)) - 0.5) * 4.0, 0.0, 1.0).astype(np.float32)
+        out: np.ndarray = np.clip((x[:, 0].mean(axis=(1, 2)) - 0.5) * 4.0, 0.0, 1.0).astype(np.float32)
+        return out
 
-    spotter = LearnedSpotter(SpottingConfig(type="learned", smooth_ms=10.0, offset_shift_ms=0.0), scorer)
+    cfg = SpottingConfig(type="learned", smooth_ms=10.0, offset_shift_ms=0.0, onset_shift_ms=0.0)
+    spotter = LearnedSpotter(cfg, scorer)
     levels = np.zeros(600)
     levels[200:260] = np.bartlett(60) * 4.0  # a 300 ms bump in u
     samples = [
@@ -100,6 +104,36 @@ def test_learned_spotter_peaks_and_threshold_crossings() -> None:
     assert iv.onset_index < iv.apex_index < iv.offset_index
 
 
+def test_apex_is_the_peak_of_the_first_movement_phase_and_onset_shift_moves_the_onset() -> None:
+    # onset-to-apex motion (bump at 20-40), a pause at the apex, then a faster, larger relaxation (bump at 46-56)
+    score = np.zeros(120)
+    score[20:41] = 6.0 * np.bartlett(21)
+    score[46:57] = 9.0 * np.bartlett(11)
+    cfg = SpottingConfig(merge_gap_ms=100.0, offset_shift_ms=0.0, onset_shift_ms=0.0, min_ms=0.0)
+    shifted = cfg.model_copy(update={"onset_shift_ms": 50.0})  # 10 frames at 200 fps
+    found = []
+    for config in (cfg, shifted):
+        tracker = RunTracker(config, high=2.0, low=1.0)
+        out = [iv for i, s in enumerate(score) for iv in tracker.push(i, i * PERIOD_NS, float(s))]
+        found.append(out + tracker.flush())
+    (plain,), (moved,) = found
+    assert plain.apex_index == 30 and 20 < plain.onset_index < 30 and plain.offset_index >= 50
+    assert moved.onset_index == plain.onset_index - 10 and moved.onset_ns == plain.onset_ns - 10 * PERIOD_NS
+    assert moved.apex_index == plain.apex_index and moved.offset_index == plain.offset_index
+
+
+def test_roiflow_macro_pass_finds_long_movements_the_micro_pass_drops() -> None:
+    mouth = _curve(4000, [(1500, 400, 1.5)])  # a 2 s movement
+    base = SpottingConfig(contrast_k_ms=250.0, noise_window_ms=8000.0)
+    one_pass = [
+        iv for _, iv in _run(RoiFlowSpotter(base.model_copy(update={"macro_contrast_k_ms": 0.0})), _samples(mouth))
+    ]
+    two_pass = [iv for _, iv in _run(RoiFlowSpotter(base), _samples(mouth))]
+    assert not any(iv.kind == "macro" for iv in one_pass)  # a short neighbourhood cuts it into pieces
+    macro = [iv for iv in two_pass if iv.kind == "macro"]
+    assert len(macro) == 1 and macro[0].onset_index < 1600 and macro[0].offset_index > 1800
+
+
 def test_learned_spotter_requires_flow() -> None:
     spotter = LearnedSpotter(SpottingConfig(type="learned"), lambda x: np.zeros(len(x), np.float32))
     with pytest.raises(ConfigError, match="keep_flow"):
@@ -110,3 +144,24 @@ def test_registry_builds_both() -> None:
     assert isinstance(build_spotter(GlimpseConfig()), RoiFlowSpotter)
     learned = build_spotter(GlimpseConfig.model_validate({"spotting": {"type": "learned"}}))
     assert isinstance(learned, LearnedSpotter)
+
+
+def test_tuning_fast_replay_matches_the_live_spotter() -> None:
+    from edge.spotting.tuning import record_curves, replay, replay_curves
+
+    samples = _samples(_curve(3000, [(600, 60, 1.5), (1500, 40, 0.8), (2200, 80, 1.2)]))
+    for update in ({}, {"threshold_sigma": 3.0, "hysteresis": 0.5, "onset_shift_ms": 40.0}, {"min_flow_px": 2.0}):
+        cfg = SpottingConfig(macro_contrast_k_ms=0.0).model_copy(update=update)
+        live = [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in replay(samples, cfg)]
+        fast = replay_curves(record_curves(samples, cfg.contrast_k_ms), cfg)
+        assert [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in fast] == live
+    assert live == []  # min_flow_px above every bump: nothing
+
+
+def test_roiflow_spots_nothing_before_the_noise_estimate_warms_up() -> None:
+    early = _curve(2000, [(20, 30, 0.8)])  # 100-250 ms after the track starts, judged on almost no history
+    late = _curve(2000, [(1000, 60, 1.5)])
+    cfg = SpottingConfig(warmup_ms=500.0, macro_contrast_k_ms=0.0)
+    assert _run(RoiFlowSpotter(cfg), _samples(early)) == []
+    assert len(_run(RoiFlowSpotter(cfg), _samples(late))) == 1
+    assert len(_run(RoiFlowSpotter(cfg.model_copy(update={"warmup_ms": 0.0})), _samples(early))) >= 1
