@@ -2,13 +2,15 @@
 
 Covers: events appear live when the pipeline emits them, filters, login
 enforced when login is required, the kiosk view, the pause button. Saves
-screenshots to docs/img/ so readers see the pages.
+screenshots to docs/img/ (with GLIMPSE_SCREENSHOTS=1) so readers see the pages.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -28,7 +30,12 @@ pytestmark = pytest.mark.integration
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+# Screenshots go to docs/img only when asked (GLIMPSE_SCREENSHOTS=1), so a test run leaves the tree clean.
+IMG = (
+    Path(__file__).resolve().parents[2] / "docs" / "img"
+    if os.environ.get("GLIMPSE_SCREENSHOTS")
+    else Path(tempfile.mkdtemp(prefix="glimpse-shots-"))
+)
 PASSWORD = "kiosk-demo-password"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python package) is not installed")
