@@ -46,29 +46,45 @@ class RunSummary:
 
 
 class FrameRing:
-    """A bounded FIFO of frames; a full ring drops its oldest frame."""
+    """A bounded FIFO of frames.
 
-    def __init__(self, capacity: int) -> None:
+    Live (``lossless=False``): a full ring drops its oldest frame and counts it, so capture never waits.
+    Lossless (files, the fast demo): a full ring makes the producer wait until analysis takes a frame
+    or ``abort`` is set, so every frame is analysed and results do not depend on machine speed.
+    """
+
+    def __init__(self, capacity: int, *, lossless: bool = False, abort: threading.Event | None = None) -> None:
         self._frames: deque[tuple[Frame, int]] = deque()
         self._capacity = capacity
+        self._lossless = lossless
+        self._abort = abort or threading.Event()
         self._cond = threading.Condition()
         self._closed = False
         self.dropped = 0
 
     def put(self, frame: Frame) -> None:
         with self._cond:
-            if len(self._frames) >= self._capacity:
-                self._frames.popleft()
-                self.dropped += 1
+            while len(self._frames) >= self._capacity:
+                if not self._lossless:
+                    self._frames.popleft()
+                    self.dropped += 1
+                    break
+                if self._abort.is_set() or self._closed:
+                    return
+                self._cond.wait(0.05)
             self._frames.append((frame, time.monotonic_ns()))
-            self._cond.notify()
+            self._cond.notify_all()
 
     def get(self, timeout_s: float = 0.1) -> tuple[Frame, int] | None:
         """The oldest frame and its arrival time; None on timeout or when closed and empty."""
         with self._cond:
             if not self._frames and not self._closed:
                 self._cond.wait(timeout_s)
-            return self._frames.popleft() if self._frames else None
+            if not self._frames:
+                return None
+            item = self._frames.popleft()
+            self._cond.notify_all()
+            return item
 
     def close(self) -> None:
         with self._cond:
@@ -99,13 +115,15 @@ class Daemon:
         *,
         controller: Controller | None = None,
         on_frame: Callable[[], None] | None = None,
+        lossless: bool = False,
     ) -> None:
         self.config = config
         self.source = source
         self.analyzer = analyzer
         self.metrics = analyzer.metrics
         self.controller = controller or Controller()
-        self.ring = FrameRing(config.capture.ring_frames)
+        self._stop = threading.Event()
+        self.ring = FrameRing(config.capture.ring_frames, lossless=lossless, abort=self._stop)
         self.bus = EventBus(
             sinks,
             queue_size=config.bus.queue_size,
@@ -114,7 +132,6 @@ class Daemon:
         )
         self.dashboard_url: str | None = None
         self._frame_listeners: list[Callable[[], None]] = [on_frame] if on_frame else []
-        self._stop = threading.Event()
         self._reset_pending = threading.Event()
         self._capture_done = threading.Event()
         self._summary = RunSummary()

@@ -47,7 +47,9 @@ def build_daemon(
     except BaseException:
         analyzer.stages.close()
         raise
-    return Daemon(config, source, analyzer, sinks, controller=controller)
+    # Files and generated clips are analysed frame by frame (the capture thread waits); cameras drop the oldest.
+    lossless = not is_camera(config.source.uri)
+    return Daemon(config, source, analyzer, sinks, controller=controller, lossless=lossless)
 
 
 def open_camera_or_source(config: GlimpseConfig) -> FrameSource:

@@ -28,16 +28,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: the models folder)")
     parser.add_argument("--name", default="glimpse_me", help="model name (default: glimpse_me)")
-    parser.add_argument("--subjects", type=int, default=12, help="synthetic subjects (default: 12)")
-    parser.add_argument("--per-subject", type=int, default=44, help="synthetic pairs per subject (default: 44)")
+    parser.add_argument("--subjects", type=int, default=6, help="synthetic subjects (default: 6, the shipped model)")
+    parser.add_argument(
+        "--per-subject", type=int, default=150, help="synthetic pairs per subject (default: 150, the shipped model)"
+    )
     parser.add_argument("--epochs", type=int, default=30, help="fixed epochs per fit (default: 30)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--no-loso", action="store_true", help="skip the leave-one-subject-out estimate")
     parser.add_argument(
         "--source",
         choices=("procedural", "synth", "both"),
-        default="procedural",
-        help="synthetic data: the engine's procedural faces (default, the shipped model), edge.synth renders, or both",
+        default="synth",
+        help="synthetic data: edge.synth renders (default, the shipped model), the engine's procedural faces, or both",
     )
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default: 2)")
     _dataset_args(parser)

@@ -107,9 +107,11 @@ class Recorder(SinkBase):
         self.closed = True
 
 
-def make_daemon(source: ListSource, every: int, motion_delay_s: float = 0.0, ring: int = 64) -> tuple[Daemon, Recorder]:
+def make_daemon(
+    source: ListSource, every: int, motion_delay_s: float = 0.0, ring: int = 64, lossless: bool = False
+) -> tuple[Daemon, Recorder]:
     config: GlimpseConfig = validate({"capture": {"ring_frames": ring}, "bus": {"stats_interval_s": 0.05}})
     stages = Stages(FullFrameTracker(), StepMotion(motion_delay_s), EveryNSpotter(every), NullClassifier())
     analyzer = Analyzer(stages, EventFactory("dev", "list", SensorClock()), Metrics())
     recorder = Recorder()
-    return Daemon(config, source, analyzer, [recorder]), recorder
+    return Daemon(config, source, analyzer, [recorder], lossless=lossless), recorder

@@ -37,6 +37,21 @@ def test_slow_analysis_drops_oldest_frames_and_counts_them() -> None:
     assert summary.stats["dropped_frames"] == summary.ring_dropped
 
 
+def test_lossless_ring_makes_capture_wait_instead_of_dropping() -> None:
+    source = ListSource(200)
+    daemon, _ = make_daemon(source, every=1000, motion_delay_s=0.001, ring=4, lossless=True)
+    summary = daemon.run()
+    assert summary.frames_analyzed == 200 and summary.ring_dropped == 0
+
+
+def test_stop_unblocks_a_waiting_lossless_capture() -> None:
+    source = ListSource(100_000)
+    daemon, _ = make_daemon(source, every=100_000, motion_delay_s=0.002, ring=2, lossless=True)
+    threading.Timer(0.3, daemon.stop).start()
+    summary = daemon.run()
+    assert 0 < summary.frames_analyzed < 100_000 and summary.ring_dropped == 0
+
+
 def test_stop_flushes_pending_interval() -> None:
     source = ListSource(10_000, delay_s=0.001)
     daemon, rec = make_daemon(source, every=10_000)
