@@ -3,12 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test bench clean
 
-$(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e .
+$(BIN)/.installed: pyproject.toml scripts/bootstrap-venv.sh
+	bash scripts/bootstrap-venv.sh $(PYTHON) $(VENV)
 	touch $@
 
 $(BIN)/.installed-dev: pyproject.toml scripts/test-setup.sh

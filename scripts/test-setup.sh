@@ -23,8 +23,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
     fi
 fi
 
-if [ ! -x "$venv/bin/python" ]; then
-    "$python" -m venv "$venv"
-fi
-"$venv/bin/pip" install -q --upgrade pip
-"$venv/bin/pip" install -q -e ".[dev]"
+bash "$(dirname "$0")/bootstrap-venv.sh" "$python" "$venv" dev
