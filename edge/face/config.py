@@ -20,14 +20,15 @@ class FaceConfig(Section):
         ),
     )
     detector_model: str = Field(
-        default="models/face_detector.onnx",
+        default="face_detector.onnx",
         description=(
-            "BlazeFace short-range ONNX file; a relative path is tried in the working directory, then the project root."
+            "BlazeFace short-range ONNX file: an absolute path, or a name in the models folder "
+            "($GLIMPSE_MODELS, else <repo>/models, else /opt/glimpse/models)."
         ),
     )
     landmark_model: str = Field(
-        default="models/face_landmarks.onnx",
-        description="FaceMesh (468 landmarks) ONNX file; relative paths resolve like detector_model.",
+        default="face_landmarks.onnx",
+        description="FaceMesh (468 landmarks) ONNX file; resolved like detector_model.",
     )
     min_detection_score: float = Field(
         default=0.5, gt=0.0, lt=1.0, description="BlazeFace score below which a detection is ignored."

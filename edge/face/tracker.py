@@ -34,6 +34,7 @@ from edge.face.base import ALIGNED_SIZE, FaceObservation, FloatArray, Quality
 from edge.face.blazeface import BlazeFaceDetector, Detection, primary_face
 from edge.face.config import FaceConfig
 from edge.face.facemesh import FaceMesh, roi_from_detection, roi_from_landmarks
+from edge.paths import models_dir
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +46,11 @@ _LK_LEVELS = 2
 
 
 def resolve_model(path: str) -> Path:
-    """A model path as given if it exists (or is absolute), else relative to the project root."""
+    """An absolute path as given; a relative one inside :func:`edge.paths.models_dir` (by file name)."""
     given = Path(path)
-    if given.is_absolute() or given.exists():
+    if given.is_absolute():
         return given
-    return Path(__file__).resolve().parents[2] / given
+    return models_dir() / given.name
 
 
 def _box(landmarks: FloatArray) -> tuple[float, float, float, float]:
