@@ -18,6 +18,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--out", required=True, type=Path, help="output directory")
     parser.add_argument("--fps", type=float, default=0.0, help="declare the video's frame rate (default: the file's)")
     parser.add_argument("--quiet", action="store_true", help="do not print each event")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="start events.jsonl and intervals.csv afresh (default: append)"
+    )
     add_config_args(parser)
     parser.set_defaults(func=_analyze)
 
@@ -32,11 +35,13 @@ def _analyze(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     video = Path(args.video)
-    if not video.is_file():
+    if not video.exists():
         raise SourceError(f"video {str(video)!r} does not exist")
+    if not video.is_file():
+        raise SourceError(f"{str(video)!r} is not a file; expected a video file")
     uri = f"file:{quote(str(video), safe='/')}?realtime=false" + (f"&fps={args.fps}" if args.fps else "")
+    sink = IntervalFileSink(args.out, video.stem, overwrite=args.overwrite)
     analyzer = build_analyzer(config, video.name, Metrics())
-    sink = IntervalFileSink(args.out, video.stem)
 
     def on_event(event: object) -> None:
         sink.on_event(event)  # type: ignore[arg-type]
@@ -55,6 +60,7 @@ def _analyze(args: argparse.Namespace) -> int:
         f"{summary.dropped_frames} dropped"
     )
     print(stage_table(stats))
-    (args.out / "summary.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
-    print(f"wrote {sink.jsonl_path}, {sink.csv_path} and {args.out / 'summary.json'}")
+    summary_path = args.out / f"{video.stem}.summary.json"
+    summary_path.write_text(json.dumps(stats, indent=2), encoding="utf-8")
+    print(f"appended to {sink.jsonl_path} and {sink.csv_path}; wrote {summary_path}")
     return EXIT_OK

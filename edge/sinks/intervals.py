@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
+from edge.errors import SinkError
 from edge.events.model import Event
 from edge.sinks.base import SinkBase
 
@@ -13,19 +14,33 @@ INTERVAL_COLUMNS = ("video", "onset", "apex", "offset", "kind", "label", "confid
 
 
 class IntervalFileSink(SinkBase):
-    """Writes ``events.jsonl`` and ``intervals.csv`` (frames 1-based) into a directory."""
+    """Appends to ``events.jsonl`` and ``intervals.csv`` (frames 1-based) in a directory.
+
+    Several videos analysed into one directory accumulate (the ``video`` column tells them apart), so the
+    CSV can be scored directly by ``glimpse eval spotting``; ``overwrite=True`` starts both files afresh.
+    """
 
     name = "intervals"
 
-    def __init__(self, out_dir: Path, video: str) -> None:
-        out_dir.mkdir(parents=True, exist_ok=True)
+    def __init__(self, out_dir: Path, video: str, *, overwrite: bool = False) -> None:
         self.video = video
         self.jsonl_path = out_dir / "events.jsonl"
         self.csv_path = out_dir / "intervals.csv"
-        self._jsonl: TextIO | None = self.jsonl_path.open("w", encoding="utf-8")
-        self._csv_file: TextIO | None = self.csv_path.open("w", encoding="utf-8", newline="")
-        self._csv = csv.writer(self._csv_file)
-        self._csv.writerow(INTERVAL_COLUMNS)
+        mode = "w" if overwrite else "a"
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            new_csv = overwrite or not self.csv_path.is_file() or self.csv_path.stat().st_size == 0
+            jsonl = cast(TextIO, self.jsonl_path.open(mode, encoding="utf-8"))
+            csv_file = cast(TextIO, self.csv_path.open(mode, encoding="utf-8", newline=""))
+        except OSError as exc:
+            raise SinkError(
+                f"cannot write results into {str(out_dir)!r}: {exc.strerror or exc}; expected a writable directory"
+            ) from exc
+        self._jsonl: TextIO | None = jsonl
+        self._csv_file: TextIO | None = csv_file
+        self._csv = csv.writer(csv_file)
+        if new_csv:
+            self._csv.writerow(INTERVAL_COLUMNS)
 
     def on_event(self, event: Event) -> None:
         if self._jsonl is None or self._csv_file is None:

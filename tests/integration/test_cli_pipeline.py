@@ -31,7 +31,7 @@ def test_analyze_real_clip_writes_jsonl_csv_and_summary(tmp_path: Path, capsys: 
     code = main(["analyze", str(CLIPS / "single_face.mp4"), "--out", str(tmp_path), "--quiet"])
     out = capsys.readouterr().out
     assert code == 0, out
-    summary = json.loads((tmp_path / "summary.json").read_text())
+    summary = json.loads((tmp_path / "single_face.summary.json").read_text())
     assert summary["frames_analyzed"] == 72
     assert summary["face_found_rate"] > 0.95
     with (tmp_path / "intervals.csv").open() as fh:
@@ -41,6 +41,27 @@ def test_analyze_real_clip_writes_jsonl_csv_and_summary(tmp_path: Path, capsys: 
     events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
     assert len(events) == len(rows)
     assert "fps" in out and "face" in out
+
+
+def test_analyze_appends_and_refuses_unwritable_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clip = tmp_path / "clip.avi"
+    import cv2
+    import numpy as np
+
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter.fourcc(*"MJPG"), 30.0, (64, 48))
+    for i in range(10):
+        writer.write(np.full((48, 64, 3), i, np.uint8))
+    writer.release()
+    out = tmp_path / "out"
+    for _ in range(2):
+        assert main(["analyze", str(clip), "--out", str(out), "--quiet", "--set", "face.tracker=fullframe"]) == 0
+    assert (out / "intervals.csv").read_text().count("video,onset") == 1  # one header, appended rows
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["analyze", str(clip), "--out", str(blocker), "--set", "face.tracker=fullframe"]) == 1
+    assert "expected a writable directory" in capsys.readouterr().err
+    assert main(["analyze", str(tmp_path), "--out", str(out)]) == 1
+    assert "is not a file" in capsys.readouterr().err
 
 
 def test_analyze_unreadable_video_is_a_clear_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
