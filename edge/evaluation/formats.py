@@ -91,7 +91,7 @@ class _Rows:
 
     def __init__(self, path: Path, handle: TextIO, required: Sequence[str]) -> None:
         self.path = path
-        self._reader = csv.reader(handle)
+        self._reader = csv.reader(_decoded(path, handle))
         header = next(self._reader, None)
         if header is None:
             raise DatasetError(f"{path}: empty file; expected a header row with columns {list(required)}")
@@ -263,6 +263,14 @@ def write_intervals(path: Path | str, rows: Iterable[IntervalRow]) -> None:
         for row in materialised:
             score = [] if not with_score else ["" if row.score is None else f"{row.score:.6g}"]
             writer.writerow([row.video, row.onset, row.offset, row.kind, row.label, *score])
+
+
+def _decoded(path: Path, handle: TextIO) -> Iterator[str]:
+    """The file's lines; text that is not UTF-8 becomes a DatasetError naming the file, not a traceback."""
+    try:
+        yield from handle
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); expected a CSV file") from exc
 
 
 def _open(path: Path) -> TextIO:

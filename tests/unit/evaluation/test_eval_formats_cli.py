@@ -147,3 +147,12 @@ def test_cli_recognition_missing_pred_exits_2(tmp_path: Path, capsys: pytest.Cap
     path = write(tmp_path, "rec.csv", "subject,clip,dataset,true,pred\n01,a,casme2,negative,\n")
     assert run(["eval", "recognition", "--pred", str(path)]) == 2
     assert "rec.csv:2: column 'pred'" in capsys.readouterr().err
+
+
+def test_binary_file_is_a_clear_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from edge.cli import main
+
+    blob = tmp_path / "blob.csv"
+    blob.write_bytes(b"\xff\xfe\x00\x01garbage\n")
+    assert main(["eval", "spotting", "--gt", str(blob), "--pred", str(blob)]) == 2
+    assert "not UTF-8" in capsys.readouterr().err
