@@ -14,7 +14,6 @@ LEDs and in the retained MQTT state.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import threading
@@ -26,13 +25,13 @@ from typing import Any
 import pytest
 
 from edge.config import GlimpseConfig, validate
-from edge.errors import ModelError
 from edge.events.model import DeviceState, Event
 from edge.sinks.base import SinkBase
 
+from tests_support import CLIPS
+
 pytestmark = pytest.mark.integration
 
-CLIPS = Path(os.environ.get("GLIMPSE_CLIPS", "/work/shared/clips"))
 BASE64_RUN = re.compile(rb"[A-Za-z0-9+/]{160,}={0,2}")
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"data:image", b"GIF89a", b"BM6")
 MAX_PAYLOAD = 16_384  # bytes per event, state, stats or MQTT message; a 640x360 gray frame is 230,400
@@ -136,26 +135,14 @@ def make_config(tmp_path: Path, uri: str, port: int) -> GlimpseConfig:
 
 @pytest.fixture
 def daemon_factory(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """build_daemon on a MockFactory; a missing engine model falls back to the 'unknown' classifier (said so)."""
+    """build_daemon (real models, real sinks) with GPIO on a MockFactory."""
     gpiozero = pytest.importorskip("gpiozero")
     from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-    import edge.engine.factory
-    from edge.engine.null import NullClassifier
     from edge.service import build_daemon
 
     factory = MockFactory(pin_class=MockPWMPin)
     monkeypatch.setattr(gpiozero.Device, "pin_factory", factory)
-    real = edge.engine.factory.build_classifier
-
-    def classifier(config: GlimpseConfig) -> Any:
-        try:
-            return real(config)
-        except ModelError as exc:
-            print(f"\n[privacy test] engine model absent ({exc}); using NullClassifier")
-            return NullClassifier()
-
-    monkeypatch.setattr(edge.engine.factory, "build_classifier", classifier)
 
     def make(config: GlimpseConfig, recorder: RecordingSink) -> Any:
         return build_daemon(config, extra_sinks=[recorder])
