@@ -38,7 +38,11 @@ class SourceError(GlimpseError, OSError):
 
 
 class ModelError(GlimpseError, OSError):
-    """A model file is missing, unreadable, or does not match what is expected."""
+    """A model or asset file is missing, unreadable, or does not match what is expected."""
+
+
+class OutputError(GlimpseError, OSError):
+    """A file or directory Glimpse was asked to write cannot be written."""
 
 
 class StoreError(GlimpseError, OSError):

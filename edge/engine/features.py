@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from edge.errors import UsageError
 from edge.motion.flow import create_dis, dense_flow, farneback_flow, optical_strain
 
 FloatArray = npt.NDArray[np.float32]
@@ -66,7 +67,7 @@ def event_flow(onset: GrayImage, apex: GrayImage, method: str = "farneback") -> 
         return farneback_flow(onset, apex)
     if method.startswith("dis_") and method[4:] in ("medium", "fast", "ultrafast"):
         return dense_flow(create_dis(method[4:]), onset, apex)
-    raise ValueError(f"unknown flow method {method!r}; expected one of {list(FLOW_METHODS)}")
+    raise UsageError(f"unknown flow method {method!r}; expected one of {list(FLOW_METHODS)}")
 
 
 def compensate(

@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from edge.engine.base import InferenceBackend, sha256_file
 from edge.engine.labels import AU_OUTPUT, COMPOSITE_CLASSES, EMOTION_OUTPUT, INPUT_NAME, SPOT_OUTPUT
-from edge.errors import ModelError
+from edge.errors import ModelError, UsageError
 from edge.paths import models_dir
 
 FloatArray = npt.NDArray[np.float32]
@@ -35,9 +35,9 @@ def model_path(name: str = DEFAULT_MODEL, precision: str = "fp32", folder: Path 
 
 
 def check_batch(x: npt.NDArray[np.generic]) -> FloatArray:
-    """``x`` as float32 [N, 3, 28, 28], or ValueError saying what was expected."""
+    """``x`` as float32 [N, 3, 28, 28], or UsageError (a ValueError) saying what was expected."""
     if x.ndim != 4 or tuple(x.shape[1:]) != (3, 28, 28):
-        raise ValueError(f"input shape {tuple(x.shape)!r}; expected (N, 3, 28, 28) with channels u, v, strain")
+        raise UsageError(f"input shape {tuple(x.shape)!r}; expected (N, 3, 28, 28) with channels u, v, strain")
     return np.ascontiguousarray(x, dtype=np.float32)
 
 

@@ -37,11 +37,19 @@ class MotionConfig(Section):
         description="Zero the flow inside the eye regions and leave them out of the ROI features (blinks).",
     )
     blink_flow_px: float = Field(
-        default=1.5,
+        default=0.7,
         ge=0.0,
         le=50.0,
-        description="Flag a sample as a blink when the eyes' mean vertical flow exceeds this (px, after head "
-        "compensation) and twice the brows' (0 disables the flag).",
+        description="Flag a sample as a blink when the mean vertical flow of an eye region exceeds this (px, after "
+        "head compensation; 0 disables the flag). 0.7 separates the generator's blinks (up to ~1.8 px) from every "
+        "expression and talking frame of tune-ci (at most 0.53 px); see docs/benchmarks.md.",
+    )
+    blink_brow_ratio: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=10.0,
+        description="...and exceeds this times the brows' mean vertical flow (a brow movement drags the lids; the "
+        "flow of a blink bleeds into the brow regions at about 0.7-0.9 of the eyes', so 2 never fired).",
     )
     keep_flow: bool = Field(
         default=False,

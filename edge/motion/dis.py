@@ -112,12 +112,16 @@ class DisMotionAnalyzer:
         return MotionSample(face.frame_index, face.t_ns, True, roi_px, head, face.track_id, frozenset(quality), flow)
 
     def _is_blink(self, v: FloatArray, boxes: dict[str, rois.Box]) -> bool:
-        """Eyes moving vertically much more than the brows above them: a blink, not an expression."""
+        """Eyes moving vertically, coherently and more than the brows above them: a blink, not an expression.
+
+        The signed mean is used (a lid sweeps one way; noise averages out). DIS ULTRAFAST spreads a lid's motion
+        over the brow regions too, hence a ratio well below 1 (``blink_brow_ratio``).
+        """
         if self._config.blink_flow_px <= 0:
             return False
-        eyes = max(_abs_mean(v, boxes[name]) for name in rois.EYE_ROIS)
-        brows = max(_abs_mean(v, boxes[name]) for name in rois.BROW_ROIS)
-        return eyes > self._config.blink_flow_px and eyes > 2.0 * brows
+        eyes = max(_signed_mean(v, boxes[name]) for name in rois.EYE_ROIS)
+        brows = max(_signed_mean(v, boxes[name]) for name in rois.BROW_ROIS)
+        return eyes > self._config.blink_flow_px and eyes > self._config.blink_brow_ratio * brows
 
     def reset(self) -> None:
         self._ring.clear()
@@ -135,6 +139,7 @@ class DisMotionAnalyzer:
         self.close()
 
 
-def _abs_mean(a: FloatArray, box: rois.Box) -> float:
+def _signed_mean(a: FloatArray, box: rois.Box) -> float:
+    """Magnitude of the mean of ``a`` over ``box`` (coherent motion, either direction)."""
     x0, y0, x1, y1 = box
-    return float(np.abs(a[y0:y1, x0:x1]).mean())
+    return abs(float(a[y0:y1, x0:x1].mean()))

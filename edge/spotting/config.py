@@ -12,8 +12,9 @@ from edge.config.base import Section
 class SpottingConfig(Section):
     """How intervals are found in the motion curves.
 
-    The roiflow defaults (and the shared run settings: hysteresis, merge gap, onset/offset shifts) were chosen
-    by ``python -m edge.spotting.tuning`` on the generated ``tune-ci`` set (seeds 3000-3011), never on a
+    The roiflow defaults (and the shared run settings: hysteresis, merge gap, onset/offset shifts; and the rules
+    ``blink_max_frac`` and ``cross_pass_iou``) were chosen by ``python -m edge.spotting.tuning`` on the generated
+    ``tune-ci`` set (seeds 3000-3011), never on a
     benchmark set; see docs/benchmarks.md.
     """
 
@@ -64,6 +65,20 @@ class SpottingConfig(Section):
     )
     macro_merge_gap_ms: float = Field(
         default=400.0, ge=0, le=2000, description="roiflow: merge_gap_ms of the macro pass."
+    )
+    blink_max_frac: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="roiflow: drop an interval when at least this share of its frames is flagged as a blink by the "
+        "motion stage (motion.blink_flow_px; 0 = keep blinks).",
+    )
+    cross_pass_iou: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="roiflow: drop a macro-pass interval whose frame IoU with an interval the micro pass already "
+        "emitted is at least this: one movement, one event (0 = keep both).",
     )
     noise_window_ms: float = Field(
         default=4000.0, gt=0, le=60000, description="roiflow: span of the running noise estimate (median and MAD)."

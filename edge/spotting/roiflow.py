@@ -15,7 +15,8 @@ a few hundred ms erases a movement that lasts seconds. With
 ``macro_contrast_k_ms`` > 0 the spotter runs a second, independent pass
 (its own k, threshold and merge gap) that emits only intervals longer than
 ``micro_max_ms``, while the first pass emits only micro intervals; with 0 the
-single pass emits both kinds by duration.
+single pass emits both kinds by duration. Intervals then pass the rules of
+:mod:`edge.spotting.rules` (blinks, one movement reported once across the passes).
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from edge.face.base import Quality
 from edge.motion.base import MotionSample
 from edge.spotting.base import Interval
 from edge.spotting.config import SpottingConfig
+from edge.spotting.rules import BlinkHistory, RecentIntervals, is_blink, repeats
 from edge.spotting.runs import RunTracker
 
 _MAD_TO_SIGMA = 1.4826
@@ -71,16 +74,36 @@ class RoiFlowSpotter:
     """
 
     def __init__(self, config: SpottingConfig) -> None:
-        self._passes = [ContrastPass(c) for c in channel_configs(config)]
+        configs = channel_configs(config)
+        self._cfg = config
+        self._passes = [ContrastPass(c) for c in configs]
         self._two_pass = len(self._passes) > 1
+        # the oldest frame an emitted interval can still reach: k + merge gap + max duration back, plus slack
+        horizon_ns = int(1e6 * max(c.contrast_k_ms + c.merge_gap_ms + c.max_ms + c.offset_shift_ms for c in configs))
+        self._blink = BlinkHistory(horizon_ns + 1_000_000_000)
+        self._micro = RecentIntervals(horizon_ns + 1_000_000_000)
+        self._now_ns = 0
         self.score = 0.0
         self.score_t_ns = 0
 
     def _keep(self, k: int, intervals: list[Interval]) -> list[Interval]:
-        """The second pass contributes macro intervals only."""
-        return [i for i in intervals if not (self._two_pass and k > 0 and i.kind != "macro")]
+        """Apply the pass filter and the rules of :mod:`edge.spotting.rules` to one pass's new intervals."""
+        kept = [
+            i
+            for i in intervals
+            if not (self._two_pass and k > 0 and i.kind != "macro")
+            and not is_blink(i, self._blink.flags, self._cfg.blink_max_frac)
+        ]
+        if k == 0:
+            self._micro.add((i for i in kept if i.kind == "micro"), self._now_ns)
+        elif self._cfg.cross_pass_iou > 0:
+            kept = [i for i in kept if not repeats(i, self._micro.items, self._cfg.cross_pass_iou)]
+        return kept
 
     def update(self, sample: MotionSample) -> list[Interval]:
+        if sample.valid and sample.roi_px:
+            self._blink.add(sample.frame_index, sample.t_ns, Quality.BLINK in sample.quality)
+            self._now_ns = sample.t_ns
         out: list[Interval] = []
         for k, p in enumerate(self._passes):
             out += self._keep(k, p.update(sample))
@@ -96,6 +119,8 @@ class RoiFlowSpotter:
     def reset(self) -> None:
         for p in self._passes:
             p.reset()
+        self._blink.clear()
+        self._micro.clear()
         self.score = 0.0
 
 

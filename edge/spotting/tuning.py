@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import logging
+import math
 import pickle
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -48,6 +49,12 @@ MACRO_GRID: dict[str, tuple[float, ...]] = {
     "macro_contrast_k_ms": (500.0, 750.0, 1000.0, 1500.0, 2000.0, 3000.0),
     "macro_threshold_sigma": (2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0),
     "macro_merge_gap_ms": (100.0, 200.0, 400.0, 800.0),
+}
+#: Stage 3: the rules of :mod:`edge.spotting.rules` (both passes fixed), selected by overall F1; ties go to the
+#: fewest rules on, then to the least aggressive value (each list runs from off to most aggressive).
+RULES_GRID: dict[str, tuple[float, ...]] = {
+    "blink_max_frac": (0.0, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1),
+    "cross_pass_iou": (0.0, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2),
 }
 
 
@@ -141,20 +148,63 @@ def record_curves(samples: Sequence[MotionSample], contrast_k_ms: float) -> Curv
 
 
 def replay_curves(curves: Curves, config: SpottingConfig) -> list[Interval]:
-    """What :func:`replay` gives for ``config``, from curves recorded at its ``contrast_k_ms`` (fast)."""
+    """What one pass of :func:`replay` gives for ``config``, from curves recorded at its ``contrast_k_ms`` (fast)."""
+    return [iv for _, iv in replay_curves_timed(curves, config)]
+
+
+def replay_curves_timed(curves: Curves, config: SpottingConfig) -> list[tuple[tuple[int, float], Interval]]:
+    """:func:`replay_curves` with each interval's emission key: (track segment, stream time of the live sample
+    that emits it; ``inf`` when the segment's flush does)."""
     import numpy as np
 
     from edge.spotting.runs import RunTracker
 
-    out: list[Interval] = []
-    thr = config.threshold_sigma
-    for index, t_ns, contrast, z in curves:
+    out: list[tuple[tuple[int, float], Interval]] = []
+    thr, k_ns = config.threshold_sigma, int(config.contrast_k_ms * 1e6)
+    for seg, (index, t_ns, contrast, z) in enumerate(curves):
         score = np.where(contrast < config.min_flow_px, 0.0, z).max(axis=1)
+        emit = np.searchsorted(t_ns, t_ns + k_ns, side="left")  # the sample that makes each point scorable
         runs = RunTracker(config, thr, thr * config.hysteresis)
-        for i, t, s in zip(index.tolist(), t_ns.tolist(), score.tolist(), strict=True):
-            out += runs.push(i, t, s)
-        out += runs.flush()
+        for j, (i, t, s) in enumerate(zip(index.tolist(), t_ns.tolist(), score.tolist(), strict=True)):
+            when = float(t_ns[emit[j]]) if emit[j] < len(t_ns) else math.inf
+            out += [((seg, when), iv) for iv in runs.push(i, t, s)]
+        out += [((seg, math.inf), iv) for iv in runs.flush()]
     return out
+
+
+def blink_flags(samples: Sequence[MotionSample]) -> dict[int, bool]:
+    """The motion stage's blink flag of every sample the spotter scores, by frame index."""
+    from edge.face.base import Quality
+
+    return {s.frame_index: Quality.BLINK in s.quality for s in samples if s.valid and s.roi_px}
+
+
+def combine_passes(
+    passes: Sequence[Sequence[tuple[tuple[int, float], Interval]]], blink: Mapping[int, bool], config: SpottingConfig
+) -> list[Interval]:
+    """What :class:`RoiFlowSpotter` emits from its passes' timed intervals (pass filter and rules, emission order)."""
+    from edge.spotting.rules import is_blink, repeats
+
+    timed = sorted(((when, k, iv) for k, p in enumerate(passes) for when, iv in p), key=lambda x: (x[0], x[1]))
+    out: list[Interval] = []
+    micro: list[Interval] = []
+    for _, k, iv in timed:
+        if (len(passes) > 1 and k > 0 and iv.kind != "macro") or is_blink(iv, blink, config.blink_max_frac):
+            continue
+        if k > 0 and repeats(iv, micro, config.cross_pass_iou):
+            continue
+        if k == 0 and iv.kind == "micro":
+            micro.append(iv)
+        out.append(iv)
+    return out
+
+
+def replay_fast(curves: Mapping[float, Curves], blink: Mapping[int, bool], config: SpottingConfig) -> list[Interval]:
+    """What :func:`replay` gives for the whole two-pass spotter, from curves recorded at each pass's k (fast)."""
+    from edge.spotting.roiflow import channel_configs
+
+    passes = [replay_curves_timed(curves[c.contrast_k_ms], c) for c in channel_configs(config)]
+    return combine_passes(passes, blink, config)
 
 
 def grid_search(
@@ -196,6 +246,38 @@ def grid_search(
     return sorted(results, key=key)
 
 
+def grid_search_rules(
+    clips: Mapping[str, Sequence[MotionSample]],
+    gt: Sequence[IntervalRow],
+    grid: Mapping[str, Sequence[float]],
+    base: SpottingConfig,
+) -> list[tuple[dict[str, float], SpottingReport]]:
+    """Every rules setting's report for the whole spotter (passes fixed by ``base``), best overall F1 first.
+
+    Ties go to the fewest fields changed from ``base``, then to the earlier grid point (the grid lists each
+    rule from off to most aggressive).
+    """
+    from edge.evaluation.spotting import score_spotting
+    from edge.spotting.roiflow import channel_configs
+
+    ks = {c.contrast_k_ms for c in channel_configs(base)}
+    curves = {video: {k: record_curves(samples, k) for k in ks} for video, samples in clips.items()}
+    blink = {video: blink_flags(samples) for video, samples in clips.items()}
+    names = list(grid)
+    results = []
+    for values in itertools.product(*(grid[n] for n in names)):
+        point = dict(zip(names, values, strict=True))
+        config = base.model_copy(update=point)
+        pred = [row for video in clips for row in as_rows(video, replay_fast(curves[video], blink[video], config))]
+        results.append((point, score_spotting(gt, pred)))
+
+    def key(item: tuple[dict[str, float], SpottingReport]) -> tuple[float, int]:
+        point, report = item
+        return (-report.overall.f1, sum(getattr(base, n) != v for n, v in point.items()))
+
+    return sorted(results, key=key)
+
+
 def load_clips(clips_dir: Path, cache: Path | None) -> dict[str, list[MotionSample]]:
     """Recorded motion of every mp4 in ``clips_dir`` (from ``cache`` when it exists)."""
     if cache is not None and cache.is_file():
@@ -221,26 +303,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("clips_dir", type=Path, help="folder with <clip>.mp4 and ground_truth.csv")
     parser.add_argument("--cache", type=Path, help="pickle of the recorded motion samples (written once)")
     parser.add_argument("--top", type=int, default=5, help="print this many best settings per stage")
+    parser.add_argument(
+        "--rules-only", action="store_true", help="keep the passes' current defaults; search stage 3 only"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     clips = load_clips(args.clips_dir, args.cache)
     gt = read_intervals(args.clips_dir / "ground_truth.csv")
-    default = SpottingConfig(type="roiflow", macro_contrast_k_ms=0.0)
-    for video, samples in clips.items():  # the fast replay must give exactly the live spotter's intervals
-        fast = replay_curves(record_curves(samples, default.contrast_k_ms), default)
-        if _key(fast) != _key(replay(samples, default)):
-            raise RuntimeError(f"fast replay differs from the spotter on {video!r}; expected identical intervals")
+    check_fast_replay(clips)
     print("current defaults:", json.dumps(_summary(score(clips, gt, SpottingConfig(type="roiflow")))))
-    chosen = SpottingConfig(type="roiflow")
-    for kind, grid in (("micro", MICRO_GRID), ("macro", MACRO_GRID)):
+    chosen = SpottingConfig(type="roiflow").model_copy(update=dict.fromkeys(RULES_GRID, 0.0))
+    stages = [] if args.rules_only else [("micro", MICRO_GRID), ("macro", MACRO_GRID)]
+    for kind, grid in stages:
         ranked = grid_search(clips, gt, grid, chosen, kind)
         for point, report in ranked[: args.top]:
             print(kind, json.dumps(point), json.dumps(_summary(report)[kind]))
         chosen = chosen.model_copy(update=ranked[0][0])
-    update = {n: getattr(chosen, n) for n in (*MICRO_GRID, *MACRO_GRID)}
+    ranked_rules = grid_search_rules(clips, gt, RULES_GRID, chosen)
+    for point, report in ranked_rules[: args.top]:
+        print("rules", json.dumps(point), json.dumps(_summary(report)))
+    chosen = chosen.model_copy(update=ranked_rules[0][0])
+    update = {n: getattr(chosen, n) for n in (*MICRO_GRID, *MACRO_GRID, *RULES_GRID)}
     print("chosen:", json.dumps(update))
     print("chosen, full spotter:", json.dumps(_summary(score(clips, gt, chosen))))
     return 0
+
+
+def check_fast_replay(clips: Mapping[str, Sequence[MotionSample]]) -> None:
+    """The fast replay must give exactly the live spotter's intervals (one pass, and both passes with the rules)."""
+    one = SpottingConfig(type="roiflow", macro_contrast_k_ms=0.0)
+    both = SpottingConfig(type="roiflow", blink_max_frac=0.3, cross_pass_iou=0.3)
+    for video, samples in clips.items():
+        fast_one = replay_curves(record_curves(samples, one.contrast_k_ms), one)
+        curves = {k: record_curves(samples, k) for k in {both.contrast_k_ms, both.macro_contrast_k_ms}}
+        fast_both = replay_fast(curves, blink_flags(samples), both)
+        if _key(fast_one) != _key(replay(samples, one)) or _key(fast_both) != _key(replay(samples, both)):
+            raise RuntimeError(f"fast replay differs from the spotter on {video!r}; expected identical intervals")
 
 
 def _key(intervals: Sequence[Interval]) -> list[tuple[int, int, int, str]]:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from edge.errors import UsageError
+from edge.errors import ModelError, UsageError
 from edge.synth.aus import AU_ANCHORS, AUTerm
 
 F32 = npt.NDArray[np.float32]
@@ -93,7 +93,7 @@ def _base_asset() -> tuple[F32, F32]:
     meta = json.loads((ASSETS / "astronaut_face.json").read_text())
     image = cv2.imread(str(ASSETS / meta["image"]), cv2.IMREAD_GRAYSCALE)
     if image is None:
-        raise FileNotFoundError(f"synthetic face asset {ASSETS / meta['image']!s} is missing or unreadable")
+        raise ModelError(f"synthetic face asset {ASSETS / meta['image']!s} is missing or unreadable")
     lm = np.asarray(meta["landmarks_xyz_px"], np.float32)[:, :2]
     return image.astype(np.float32), lm
 

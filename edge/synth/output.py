@@ -20,7 +20,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from edge.errors import UsageError
+from edge.errors import OutputError, UsageError
 from edge.synth.render import U8, Renderer
 from edge.synth.timeline import ClipSpec, Event, Plan, plan_clip
 
@@ -89,7 +89,7 @@ def write_clip(plan: Plan, out_dir: Path, fmt: str = "mp4") -> Path:
     path = out_dir / f"{spec.name}.mp4"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), spec.fps, (spec.width, spec.height), False)
     if not writer.isOpened():
-        raise OSError(f"cv2.VideoWriter cannot write {str(path)!r} (mp4v codec); try --format frames")
+        raise OutputError(f"cv2.VideoWriter cannot write {str(path)!r} (mp4v codec); try --format frames")
     try:
         for i in range(plan.n_frames):
             writer.write(renderer.frame(i))

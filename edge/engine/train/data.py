@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from edge.engine.features import compensate, flow_representation, spot_input
 from edge.engine.labels import ENGINE_AUS
+from edge.errors import UsageError
 from edge.motion.flow import create_dis, dense_flow, optical_strain
 from edge.motion.rois import EYE_ROIS, REFERENCE_ROI, canonical_boxes
 
@@ -134,7 +135,7 @@ def synthetic_set(subjects: int = 12, per_subject: int = 44, seed: int = 0, sour
     from edge.engine.train.synthfaces import generate
 
     if source not in ("procedural", "synth", "both"):
-        raise ValueError(f"unknown training source {source!r}; expected 'procedural', 'synth' or 'both'")
+        raise UsageError(f"unknown training source {source!r}; expected 'procedural', 'synth' or 'both'")
     pairs: list[Any] = []
     if source in ("procedural", "both"):
         pairs += generate(subjects, per_subject, seed)

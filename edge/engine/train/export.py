@@ -22,6 +22,7 @@ import torch
 
 from edge.engine.labels import AU_OUTPUT, EMOTION_OUTPUT, INPUT_NAME, SPOT_OUTPUT
 from edge.engine.train.net import GlimpseNet
+from edge.errors import ModelError
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def check_ops(model: object) -> None:
     ops = {node.op_type for node in model.graph.node}  # type: ignore[attr-defined]
     extra = sorted(ops - TENSORRT_OPS)
     if extra:
-        raise ValueError(f"graph uses ops {extra!r}; expected only TensorRT-supported ops {sorted(TENSORRT_OPS)}")
+        raise ModelError(f"graph uses ops {extra!r}; expected only TensorRT-supported ops {sorted(TENSORRT_OPS)}")
 
 
 class _Reader:
@@ -131,4 +132,4 @@ def check_symmetric(model: object) -> None:
         if node.op_type in ("QuantizeLinear", "DequantizeLinear") and len(node.input) > 2:
             zp = inits.get(node.input[2])
             if zp is not None and np.any(zp != 0):
-                raise ValueError(f"{node.name!r} has zero point {zp!r}; expected 0 (symmetric quantization)")
+                raise ModelError(f"{node.name!r} has zero point {zp!r}; expected 0 (symmetric quantization)")
