@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from edge.cli_common import EXIT_OK, add_config_args, config_from_args
 from edge.commands.report import stage_table
+from edge.errors import SourceError
 
 DEFAULT_INPUT = "synthetic:demo?realtime=false"
 
@@ -34,9 +35,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _uri(text: str) -> str:
+    """A video path becomes a fast file: URI; a URI with a registered scheme passes through."""
+    from edge.capture.registry import SOURCES
+
     if Path(text).is_file():
         return f"file:{quote(text, safe='/')}?realtime=false"
-    return text
+    if text.partition(":")[0] in SOURCES:
+        return text
+    raise SourceError(f"{text!r} is neither a video file nor a source URI (scheme one of {sorted(SOURCES)})")
 
 
 def bench(uri: str, args: argparse.Namespace) -> dict[str, Any]:

@@ -52,7 +52,8 @@ def _show(args: argparse.Namespace) -> int:
         return EXIT_OK
     import tomli_w
 
-    print(f"# effective configuration ({path or 'built-in defaults'})")
+    overrides = f" + {len(args.overrides)} --set override(s)" if args.overrides else ""
+    print(f"# effective configuration ({path or 'built-in defaults'}{overrides})")
     print(tomli_w.dumps(_drop_none(data)), end="")
     return EXIT_OK
 

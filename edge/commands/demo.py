@@ -83,7 +83,7 @@ def _print_summary(summary: RunSummary, store: Path, truth: list[Any]) -> None:
     if truth:
         print("compared with what the generator rendered (the pipeline saw only frames):")
         print("\n".join(compare_with_truth(summary.events, truth)))
-    print(f"events stored in {store}")
+    print(f"events were stored in {store} (temporary: set store.path to keep them)")
 
 
 def _announce(daemon: Daemon) -> None:

@@ -122,7 +122,9 @@ def load_config(
     path, required = resolve_path(explicit, os.environ if environ is None else environ)
     data: dict[str, Any] = {}
     if path is not None:
-        if required and not path.is_file():
+        if required and not path.exists():
             raise ConfigError([f"{str(path)!r}: configuration file does not exist"])
+        if required and not path.is_file():
+            raise ConfigError([f"{str(path)!r}: is not a file; expected a TOML configuration file"])
         data = read_file(path)
     return validate(apply_overrides(data, overrides)), path
