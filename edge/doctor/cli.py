@@ -33,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--camera-seconds", type=float, default=1.0, help="how long to read the camera (default 1)")
     parser.add_argument("--json", action="store_true", help="print findings as JSON lines instead of a table")
+    parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too (for fleet checks)")
     parser.set_defaults(func=handle)
 
 
@@ -59,4 +60,4 @@ def handle(args: argparse.Namespace) -> int:
             print(json.dumps({**asdict(finding), "status": finding.status.name.lower()}))
     else:
         print(render(findings))
-    return exit_code(findings)
+    return exit_code(findings, strict=args.strict)

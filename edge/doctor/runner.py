@@ -51,6 +51,9 @@ def run_checks(ctx: DoctorContext, checks: Mapping[str, Check] = CHECKS, skip: I
     return findings
 
 
-def exit_code(findings: Iterable[Finding]) -> int:
-    """0 unless some finding is FAIL (warnings do not fail the doctor)."""
-    return 1 if any(f.status is Status.FAIL for f in findings) else 0
+def exit_code(findings: Iterable[Finding], *, strict: bool = False) -> int:
+    """1 if some finding is FAIL (or, with ``strict``, WARN); else 0. Ansible-style checks use ``strict``."""
+    worst = {f.status for f in findings}
+    if Status.FAIL in worst or (strict and Status.WARN in worst):
+        return 1
+    return 0

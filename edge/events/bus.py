@@ -122,7 +122,12 @@ class EventBus:
     def close(self, timeout_s: float = 10.0) -> None:
         """Deliver everything queued, stop the thread and close every sink."""
         if self._thread is not None:
-            self._queue.put(_STOP)
+            try:
+                self._queue.put(_STOP, timeout=timeout_s)
+            except queue.Full:  # a sink is stuck and the queue never drained: do not hang the shutdown
+                logger.error(
+                    "output queue still full after %.1f s: %d items not delivered", timeout_s, self._queue.qsize()
+                )
             self._thread.join(timeout_s)
             if self._thread.is_alive():
                 logger.error("output thread did not finish within %.1f s", timeout_s)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -30,6 +31,8 @@ from edge.sinks.mqtt.outbox import Outbox
 logger = logging.getLogger(__name__)
 
 Job = tuple[str, Any]
+
+CLOSE_DRAIN_S = 2.0  # at close, wait this long for PUBACKs of queued events while connected
 
 
 def make_client(config: MqttConfig, device_id: str, environ: Mapping[str, str] | None = None) -> Any:
@@ -95,12 +98,16 @@ class MqttSink(SinkBase):
         self.delivered = 0
         self.failures = 0
         self.rejected_commands = 0
+        self.connect_failures = 0
+        self._outage: str | None = None  # the reason last logged for the current outage; paho thread only
+        self._outage_since = 0.0
         try:
             self._client = client_factory(config, device_id)
         except BaseException:
             self._outbox.close()
             raise
         self._client.on_connect = self._on_connect
+        self._client.on_connect_fail = self._on_connect_fail
         self._client.on_disconnect = self._on_disconnect
         self._client.on_publish = self._on_publish
         self._client.on_message = self._on_message
@@ -154,6 +161,8 @@ class MqttSink(SinkBase):
     def close(self) -> None:
         if self._closed:
             return
+        if self.connected:
+            self.flush(CLOSE_DRAIN_S)  # a clean stop delivers what it can; the rest waits in the outbox
         self._closed = True
         self._jobs.put(("stop", None))
         self._pump.join(timeout=2.0)
@@ -165,7 +174,22 @@ class MqttSink(SinkBase):
                 logger.warning("MQTT offline message not sent: %s", exc)
         self._client.disconnect()
         self._client.loop_stop()
+        self._log_pending_at_close()
         self._outbox.close()
+
+    def _log_pending_at_close(self) -> None:
+        left = self.pending()
+        if left:
+            logger.warning(
+                "MQTT closing with %d event(s) not acknowledged by %s:%d; they stay in the outbox %s "
+                "and are sent after the next start",
+                left,
+                self._config.host,
+                self._config.port,
+                self._outbox.path,
+            )
+        else:
+            logger.info("MQTT closed: every event delivered (outbox %s is empty)", self._outbox.path)
 
     def __enter__(self) -> MqttSink:
         return self
@@ -176,19 +200,53 @@ class MqttSink(SinkBase):
     # --- paho loop thread: only enqueue or hand commands to the controller ---------------------------
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
         if reason_code.is_failure:
-            logger.error(
-                "MQTT broker %s:%d refused the connection: %s", self._config.host, self._config.port, reason_code
-            )
+            self._outage_begins(f"the broker refused the connection: {reason_code}")
             return
-        logger.info("MQTT connected to %s:%d", self._config.host, self._config.port)
+        if self._outage is not None:
+            logger.info(
+                "MQTT connected to %s:%d again after %.0f s; %d event(s) waiting in the outbox",
+                self._config.host,
+                self._config.port,
+                time.monotonic() - self._outage_since,
+                self.pending(),
+            )
+        else:
+            logger.info("MQTT connected to %s:%d", self._config.host, self._config.port)
+        self._outage = None
         client.subscribe([(self.topics.commands, 1), (self.topics.ha_status, 1)])
         self._connected.set()
         self._jobs.put(("connected", None))
 
+    def _on_connect_fail(self, client: Any, userdata: Any) -> None:
+        # paho calls this from inside its ``except OSError`` around reconnect() (paho-mqtt 2.x
+        # Client.loop_forever), so the exception being handled is the reason; it passes none itself.
+        self.connect_failures += 1
+        exc = sys.exc_info()[1]
+        self._outage_begins(f"cannot connect: {exc}" if exc is not None else "cannot connect")
+
     def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
         self._connected.clear()
         if not self._closed:
-            logger.warning("MQTT disconnected (%s); events wait in the outbox, reconnecting", reason_code)
+            self._outage_begins(f"disconnected: {reason_code}")
+
+    def _outage_begins(self, reason: str) -> None:
+        """One warning per outage (and again only if the reason changes), not one per reconnect attempt."""
+        if self._closed:
+            return
+        if self._outage is None:
+            self._outage_since = time.monotonic()
+        elif self._outage == reason:
+            return
+        self._outage = reason
+        logger.warning(
+            "MQTT broker %s:%d unreachable (%s); events wait in the outbox %s, retrying every %d-%d s",
+            self._config.host,
+            self._config.port,
+            reason,
+            self._outbox.path,
+            self._config.reconnect_min_s,
+            self._config.reconnect_max_s,
+        )
 
     def _on_publish(self, client: Any, userdata: Any, mid: int, reason_code: Any, properties: Any) -> None:
         self._jobs.put(("ack", mid))

@@ -283,3 +283,10 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert args.func(args) == 2
     args = parser.parse_args(["doctor", "--set", "mqtt.port=0"])
     assert args.func(args) == 2
+
+
+def test_strict_exit_code_counts_warnings() -> None:
+    warn = [Finding("clock", Status.WARN, "unknown"), Finding("disk", Status.OK, "fine")]
+    assert exit_code(warn) == 0
+    assert exit_code(warn, strict=True) == 1
+    assert exit_code([Finding("camera", Status.FAIL, "absent")]) == 1
