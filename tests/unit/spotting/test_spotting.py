@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 import edge.config  # noqa: F401 - import order (config before stage modules)
 from edge.config import GlimpseConfig
 from edge.errors import ConfigError
+from edge.face.base import Quality
 from edge.motion.base import FlowField, MotionSample
 from edge.spotting.base import Interval
 from edge.spotting.config import SpottingConfig
@@ -147,7 +150,18 @@ def test_registry_builds_both() -> None:
 
 
 def test_tuning_fast_replay_matches_the_live_spotter() -> None:
-    from edge.spotting.tuning import record_curves, replay, replay_curves
+    from edge.spotting.tuning import blink_flags, record_curves, replay, replay_curves, replay_fast
+
+    both = SpottingConfig(
+        contrast_k_ms=250.0, blink_max_frac=0.3, cross_pass_iou=0.3
+    )  # curves use the default noise window
+    long = _samples(_curve(4000, [(600, 60, 1.5), (1500, 400, 1.5), (2600, 90, 1.5)]))
+    long = [s if not 600 <= s.frame_index < 640 else replace(s, quality=frozenset({Quality.BLINK})) for s in long]
+    curves = {k: record_curves(long, k) for k in (both.contrast_k_ms, both.macro_contrast_k_ms)}
+    live_both = [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in replay(long, both)]
+    fast_both = replay_fast(curves, blink_flags(long), both)
+    assert [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in fast_both] == live_both
+    assert len(live_both) >= 2
 
     samples = _samples(_curve(3000, [(600, 60, 1.5), (1500, 40, 0.8), (2200, 80, 1.2)]))
     for update in ({}, {"threshold_sigma": 3.0, "hysteresis": 0.5, "onset_shift_ms": 40.0}, {"min_flow_px": 2.0}):
@@ -165,3 +179,33 @@ def test_roiflow_spots_nothing_before_the_noise_estimate_warms_up() -> None:
     assert _run(RoiFlowSpotter(cfg), _samples(early)) == []
     assert len(_run(RoiFlowSpotter(cfg), _samples(late))) == 1
     assert len(_run(RoiFlowSpotter(cfg.model_copy(update={"warmup_ms": 0.0})), _samples(early))) >= 1
+
+
+def _blinked(samples: list[MotionSample], start: int, stop: int) -> list[MotionSample]:
+    flag = frozenset({Quality.BLINK})
+    return [replace(s, quality=flag) if start <= s.frame_index < stop else s for s in samples]
+
+
+def test_roiflow_drops_intervals_made_mostly_of_blink_frames() -> None:
+    cfg = SpottingConfig(macro_contrast_k_ms=0.0, blink_max_frac=0.5)
+    samples = _samples(_curve(2000, [(1000, 60, 1.5)]))
+    assert len(_run(RoiFlowSpotter(cfg), samples)) == 1
+    assert _run(RoiFlowSpotter(cfg), _blinked(samples, 990, 1070)) == []  # the whole movement is a blink
+    assert len(_run(RoiFlowSpotter(cfg), _blinked(samples, 1040, 1050))) == 1  # a blink inside a movement
+    off = cfg.model_copy(update={"blink_max_frac": 0.0})
+    assert len(_run(RoiFlowSpotter(off), _blinked(samples, 990, 1070))) == 1
+
+
+def test_macro_pass_interval_repeating_an_emitted_micro_one_is_dropped() -> None:
+    from edge.spotting.rules import frame_iou, repeats
+
+    micro = Interval(100, 110, 130, 0, 0, 0, "micro", 1.0)
+    macro = Interval(100, 120, 145, 0, 0, 0, "macro", 1.0)
+    assert frame_iou(micro, macro) == pytest.approx(31 / 46)
+    assert repeats(macro, [micro], 0.5) and not repeats(macro, [micro], 0.7) and not repeats(macro, [micro], 0.0)
+    # a 600 ms movement: the micro pass reports it first (<= 500 ms with its shifts), the macro pass again later
+    samples = _samples(_curve(4000, [(1500, 120, 1.5)]))
+    base = SpottingConfig(contrast_k_ms=250.0, noise_window_ms=8000.0, macro_threshold_sigma=3.0)
+    kept = [iv.kind for _, iv in _run(RoiFlowSpotter(base.model_copy(update={"cross_pass_iou": 0.0})), samples)]
+    dedup = [iv.kind for _, iv in _run(RoiFlowSpotter(base.model_copy(update={"cross_pass_iou": 0.3})), samples)]
+    assert sorted(kept) == ["macro", "micro"] and dedup == ["micro"]
