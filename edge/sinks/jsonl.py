@@ -4,10 +4,17 @@
 write would take it past ``logs.max_bytes`` or when its first line is older
 than ``logs.rotate_after_h``; at most ``logs.backups`` rotated files are kept
 and rotated files last written more than ``logs.max_age_days`` ago are deleted.
+
+Failures (a full or read-only disk) never raise out of :meth:`JsonlSink.on_event`:
+the line is lost and counted in ``failures`` (the first loss of a streak is
+logged), the handle is reopened on the next event, and an incomplete last line
+is dropped on reopening. A rotation whose renames fail keeps appending to the
+live file and is retried after ``ROTATE_RETRY_S``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -26,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 FILENAME = "events.jsonl"
 SWEEP_EVERY_S = 60.0
+TAIL_BYTES = 65536  # an event line is at most 16 KiB
+ROTATE_RETRY_S = 60.0  # after a failed rotation, keep appending to the live file this long before retrying
 
 
 def _first_line_time(path: Path, default: float) -> float:
@@ -36,6 +45,28 @@ def _first_line_time(path: Path, default: float) -> float:
         return datetime.fromisoformat(json.loads(first)["onset"]).timestamp()
     except (OSError, ValueError, KeyError, TypeError):
         return default
+
+
+def _drop_partial_line(path: Path) -> None:
+    """Truncate a last line that a failed write (full disk, crash) left without its newline."""
+    try:
+        with path.open("rb+") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            if size == 0:
+                return
+            handle.seek(size - 1)
+            if handle.read(1) == b"\n":
+                return
+            start = max(0, size - TAIL_BYTES)
+            handle.seek(start)
+            cut = handle.read().rfind(b"\n")
+            if cut < 0 and start > 0:
+                return  # a line longer than TAIL_BYTES: not one of ours, leave it
+            keep = start + cut + 1
+            handle.truncate(keep)
+    except FileNotFoundError:
+        return
+    logger.warning("dropped an incomplete last line (%d bytes) of %s", size - keep, path)
 
 
 class JsonlSink(SinkBase):
@@ -53,60 +84,99 @@ class JsonlSink(SinkBase):
         self._config = config
         self._clock = clock
         self.path = config.dir / FILENAME
-        self._file: TextIO | None = None
+        self._file: TextIO | None = None  # None after a failed rotation or reopen: the next event retries
         self._started = 0.0  # wall time of the live file's first line
         self._last_sweep = -float("inf")
-        self.failures = 0
+        self._rotate_after = -float("inf")  # no rotation attempt before this wall time (after a failure)
+        self.failures = 0  # events (lines) lost, in total
+        self._lost_in_streak = 0  # lost since the last successful write; the first one is logged
         self._closed = False
         try:
             config.dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise SinkError(f"cannot create log directory {str(config.dir)!r}: {exc.strerror or exc}") from exc
-        self._open()
+        try:
+            self._open()
+        except OSError as exc:
+            raise SinkError(f"cannot open {str(self.path)!r} for appending: {exc.strerror or exc}") from exc
         self._sweep()
 
     def _open(self) -> None:
+        _drop_partial_line(self.path)
         self._file = self.path.open("a", encoding="utf-8")
         self._started = self._clock() if self._file.tell() == 0 else _first_line_time(self.path, self._clock())
 
     def on_event(self, event: Event) -> None:
+        """Append one line; never raises: a full disk or a failed rotation loses lines, counted in ``failures``."""
         if self._closed:
             return
         line = event.model_dump_json() + "\n"
         try:
-            if self._due(len(line.encode("utf-8"))):
-                self._rotate()
-            assert self._file is not None
-            if self._file.tell() == 0:
-                self._started = self._clock()
-            self._file.write(line)
-            self._file.flush()
-        except OSError as exc:  # a full disk must not stop the other sinks
-            self.failures += 1
-            logger.error("event %s not written to %s: %s", event.id, self.path, exc)
+            self._write(line)
+        except (OSError, ValueError) as exc:  # ValueError: I/O on a handle that a failure left closed
+            self._lost(event.id, exc)
+            return
+        if self._lost_in_streak:
+            logger.warning("%s is writable again; %d event(s) were lost", self.path, self._lost_in_streak)
+            self._lost_in_streak = 0
+
+    def _write(self, line: str) -> None:
+        if self._file is None:
+            self._open()
+        if self._due(len(line.encode("utf-8"))):
+            self._rotate()
+        assert self._file is not None  # _open either set it or raised
+        if self._file.tell() == 0:
+            self._started = self._clock()
+        self._file.write(line)
+        self._file.flush()
+
+    def _lost(self, event_id: str, exc: Exception) -> None:
+        self.failures += 1
+        self._lost_in_streak += 1
+        if self._lost_in_streak == 1:
+            logger.error(
+                "event %s not written to %s: %s; later losses are counted until a write succeeds",
+                event_id,
+                self.path,
+                exc,
+            )
+        file, self._file = self._file, None  # reopen on the next event (which drops a partial last line)
+        if file is not None:
+            with contextlib.suppress(OSError, ValueError):  # the unwritten rest of the line goes with the handle
+                file.close()
 
     def _due(self, incoming: int) -> bool:
         assert self._file is not None
         size = self._file.tell()
-        if size == 0:
+        if size == 0 or self._clock() < self._rotate_after:
             return False
         too_big = size + incoming > self._config.max_bytes
         too_old = self._clock() - self._started > self._config.rotate_after_h * 3600.0
         return too_big or too_old
 
     def _rotate(self) -> None:
+        """Shift the files; if that fails, go on appending to the live file and retry rotation later."""
         assert self._file is not None
-        self._file.close()
+        file, self._file = self._file, None
+        file.close()
+        try:
+            self._shift()
+        except OSError as exc:
+            self._rotate_after = self._clock() + ROTATE_RETRY_S
+            logger.error("cannot rotate %s: %s; appending to it and retrying in %.0f s", self.path, exc, ROTATE_RETRY_S)
+        self._open()  # if this raises, _file stays None and the next event tries again
+
+    def _shift(self) -> None:
         backups = self._config.backups
         if backups == 0:
             self.path.unlink(missing_ok=True)
-        else:
-            self._rotated(backups).unlink(missing_ok=True)
-            for n in range(backups - 1, 0, -1):
-                if self._rotated(n).exists():
-                    os.replace(self._rotated(n), self._rotated(n + 1))
-            os.replace(self.path, self._rotated(1))
-        self._open()
+            return
+        self._rotated(backups).unlink(missing_ok=True)
+        for n in range(backups - 1, 0, -1):
+            if self._rotated(n).exists():
+                os.replace(self._rotated(n), self._rotated(n + 1))
+        os.replace(self.path, self._rotated(1))
 
     def _rotated(self, n: int) -> Path:
         return self.path.with_name(f"{FILENAME}.{n}")
@@ -133,9 +203,12 @@ class JsonlSink(SinkBase):
         if self._closed:
             return
         self._closed = True
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        file, self._file = self._file, None
+        if file is not None:
+            try:
+                file.close()
+            except OSError as exc:  # buffered data is flushed per line; a failure here loses nothing more
+                logger.warning("closing %s failed: %s", self.path, exc)
 
     def __enter__(self) -> JsonlSink:
         return self

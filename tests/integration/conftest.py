@@ -12,12 +12,22 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
 import edge.config  # noqa: F401  (section modules import edge.config.base, which needs edge.config first)
+
+
+def wait_until(condition: Callable[[], object], timeout_s: float) -> bool:
+    """Poll ``condition()`` every 20 ms until it is truthy or ``timeout_s`` passes; whether it became truthy."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() >= deadline:
+            return bool(condition())
+        time.sleep(0.02)
+    return True
 
 
 def free_port() -> int:
@@ -27,10 +37,14 @@ def free_port() -> int:
 
 
 class Mosquitto:
-    """One broker process on a free port; ``kill()``/``start()`` simulate an outage on the same port.
+    """One broker process on a free port; ``stop()``/``start()`` simulate an outage on the same port.
 
-    Persistence is on (in ``tmp_path``), so a persistent subscriber session and
-    its queued QoS 1 messages survive a restart, as on a real broker.
+    Persistence is on (in ``workdir``, saved every second, on SIGTERM and on
+    :meth:`save`), so a persistent subscriber session and its queued QoS 1
+    messages survive a restart, as on a real broker; a SIGKILL loses what
+    changed since the last save. ``max_inflight_messages 0`` lets the broker
+    write every accepted message to a connected subscriber at once instead of
+    queueing it in memory behind 20 unacknowledged ones.
     """
 
     def __init__(self, binary: str, workdir: Path) -> None:
@@ -50,6 +64,7 @@ class Mosquitto:
                     "autosave_interval 1",
                     "user root" if os.geteuid() == 0 else "",
                     "max_queued_messages 100000",
+                    "max_inflight_messages 0",
                     "log_type error",
                     "log_type warning",
                 ]
@@ -71,6 +86,26 @@ class Mosquitto:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError(f"mosquitto did not listen on {self.port} within {timeout_s} s")
+
+    @property
+    def db_path(self) -> Path:
+        return self.workdir / "mosquitto.db"
+
+    def save(self, timeout_s: float = 10.0) -> None:
+        """Make the broker write its persistence file now (SIGUSR1) and wait until it has."""
+        assert self.proc is not None and self.proc.poll() is None, "broker not running"
+        before = self._db_stamp()
+        self.proc.send_signal(signal.SIGUSR1)
+        # mosquitto writes mosquitto.db.new and renames it: a new inode or mtime means a complete save
+        if not wait_until(lambda: self._db_stamp() not in (before, None), timeout_s):
+            raise RuntimeError(f"mosquitto did not save {self.db_path} within {timeout_s} s")
+
+    def _db_stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self.db_path.stat()
+        except FileNotFoundError:
+            return None
+        return (stat.st_ino, stat.st_mtime_ns)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         """Stop the broker (SIGTERM saves its persistence file; SIGKILL does not)."""
@@ -137,6 +172,18 @@ class Subscriber:
             time.sleep(0.02)
         return self.on(topic)
 
+    def wait_for_ids(self, topic: str, ids: Iterable[str], timeout_s: float = 20.0) -> list[bytes]:
+        """Payloads on ``topic`` once every id in ``ids`` arrived (JSON ``id``), or at the timeout.
+
+        Waits on the ids, not on a message count: duplicates (at-least-once) would
+        let a count be reached while some id is still on its way.
+        """
+        import json
+
+        wanted = set(ids)
+        wait_until(lambda: wanted <= {json.loads(p).get("id") for p in self.on(topic)}, timeout_s)
+        return self.on(topic)
+
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
@@ -187,6 +234,12 @@ def make_event(n: int, device: str = "test-dev", label: str = "negative") -> obj
         engine=EngineInfo(backend="onnxruntime", model="test", sha256=""),
         latency_ms=12.0,
     )
+
+
+@pytest.fixture
+def poll() -> Callable[[Callable[[], object], float], bool]:
+    """``poll(condition, timeout_s)``: :func:`wait_until` for test modules (wait on conditions, not sleeps)."""
+    return wait_until
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -50,3 +52,19 @@ def event() -> Any:
 @pytest.fixture
 def device_state() -> Any:
     return make_state
+
+
+def poll(condition: Callable[[], bool], timeout_s: float = 5.0) -> bool:
+    """Wait until ``condition()`` holds (checked every 5 ms), at most ``timeout_s``; its last value."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() >= deadline:
+            return condition()
+        time.sleep(0.005)
+    return True
+
+
+@pytest.fixture
+def wait_until() -> Callable[..., bool]:
+    """``wait_until(condition, timeout_s=5.0)``: poll instead of sleeping a fixed time after a timer."""
+    return poll

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -74,12 +73,13 @@ def test_same_outputs_through_jetson_gpio(event: Any, device_state: Any) -> None
     assert sorted(gpio.cleaned) == [17, 22, 23, 24, 27]
 
 
-def test_active_low_inverts_levels(event: Any) -> None:
+def test_active_low_inverts_levels(event: Any, wait_until: Any) -> None:
     gpio = FakeJetsonGPIO()
     config = GpioConfig(enabled=True, backend="jetson", event_led_pin=12, active_high=False, pulse_ms=10)
     with GpioSink(config, Controller(), JetsonBackend(gpio)) as sink:
         sink.on_event(event())
-        time.sleep(0.1)
+        # the pulse ends on a timer thread: poll the level history instead of sleeping a fixed time
+        assert wait_until(lambda: gpio.levels[12][:3] == [1, 0, 1])
     assert gpio.levels[12][:3] == [1, 0, 1]
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
+from gpiozero import LED, GPIOPinInUse
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from edge.config import validate
@@ -51,17 +51,18 @@ def test_camera_led_follows_capture_state_exactly(factory: Any, device_state: An
     assert states(factory, 17) == [0, 1, 0, 1, 0]
 
 
-def test_event_pulses_the_class_colour_then_goes_dark(factory: Any, event: Any) -> None:
+def test_event_pulses_the_class_colour_then_goes_dark(factory: Any, event: Any, wait_until: Any) -> None:
     config = kiosk()
     with GpioSink(config, Controller(), open_backend(config, factory)) as sink:
         sink.on_event(event(label="positive"))
-        time.sleep(0.1)
+        # the pulse ends on a timer thread: wait for the pins to go dark, not a fixed time
+        assert wait_until(lambda: factory.pin(23).state == 0 and factory.pin(25).state == 0)
         assert states(factory, 22) == [0]  # red never lit (mock pins record changes only)
         assert states(factory, 23) == [0, 1, 0]  # green pulse for 'positive'
         assert states(factory, 25) == [0, 1, 0]  # buzzer beep
         sink.on_event(event(label="negative"))
-        time.sleep(0.1)
-        assert states(factory, 22) == [0, 1, 0]
+        assert wait_until(lambda: states(factory, 22) == [0, 1, 0])
+        assert wait_until(lambda: states(factory, 25) == [0, 1, 0, 1, 0])
         assert states(factory, 23) == [0, 1, 0]  # green stayed dark for 'negative'
 
 
@@ -99,31 +100,40 @@ def test_debounce_drops_presses_inside_bounce_time() -> None:
     assert hits == [0.0, 0.051, 0.200]
 
 
-def test_session_button_resumes_then_pauses_after_session(factory: Any) -> None:
+def test_session_button_resumes_then_pauses_after_session(factory: Any, wait_until: Any) -> None:
     controller = Controller()
     controller.pause("idle")
+    seen: list[tuple[bool, str]] = []
+    controller.subscribe(lambda paused, reason: seen.append((paused, reason)))
     config = GpioConfig(enabled=True, session_button_pin=5, session_s=0.05, bounce_time_ms=0)
     with GpioSink(config, controller, open_backend(config, factory)):
         factory.pin(5).drive_low()
-        assert not controller.paused
-        time.sleep(0.2)
-        assert controller.paused
+        assert seen[:1] == [(False, "session-button")]  # the press resumed at once, on the pin's callback
+        assert wait_until(lambda: controller.paused)
+    assert seen == [(False, "session-button"), (True, "session-end")]
 
 
-def test_single_event_led_and_active_low(factory: Any, event: Any) -> None:
+def test_single_event_led_and_active_low(factory: Any, event: Any, wait_until: Any) -> None:
     config = GpioConfig(enabled=True, event_led_pin=12, active_high=False, pulse_ms=20)
     with GpioSink(config, Controller(), open_backend(config, factory)) as sink:
         sink.on_event(event())
-        time.sleep(0.1)
+        assert wait_until(lambda: states(factory, 12)[1:4] == [1, 0, 1])
     # active-low: idle is high (1), the pulse is low (0), then high again; close releases the pin
     assert states(factory, 12)[1:4] == [1, 0, 1]
 
 
-def test_close_is_idempotent_and_releases_pins(factory: Any) -> None:
+def test_close_is_idempotent_and_releases_pins(factory: Any, event: Any, device_state: Any) -> None:
     sink = GpioSink(kiosk(), Controller(), open_backend(kiosk(), factory))
+    sink.on_state(device_state(capturing=True, paused=False))
+    with pytest.raises(GPIOPinInUse):  # while the sink holds pin 17, nobody else may
+        LED(17, pin_factory=factory)
     sink.close()
     sink.close()
-    GpioSink(kiosk(), Controller(), open_backend(kiosk(), factory)).close()  # pins free again
+    history = {pin: states(factory, pin) for pin in (17, 22, 23, 24, 25)}
+    sink.on_event(event())  # after close: ignored, no pin moves, nothing raises
+    assert {pin: states(factory, pin) for pin in history} == history
+    for pin in (17, 22, 23, 24, 25, 27):  # every pin is free again
+        LED(pin, pin_factory=factory).close()
 
 
 def test_config_rejects_duplicate_pins_and_bad_colours() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import time
@@ -9,9 +10,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from edge.events.model import Event
 from edge.sinks.config import LogsConfig
-from edge.sinks.jsonl import JsonlSink
+from edge.sinks.jsonl import ROTATE_RETRY_S, JsonlSink
 
 
 def names(directory: Path) -> list[str]:
@@ -79,3 +82,94 @@ def test_zero_backups_and_idempotent_close(tmp_path: Path, event: Any) -> None:
     sink.close()
     sink.on_event(event(99))  # after close: ignored, never raises
     assert names(tmp_path) == ["events.jsonl"]
+
+
+# --- failures: a full disk must not raise, nor leave the sink unusable -----------------------------------
+
+
+def all_ids(directory: Path) -> list[str]:
+    """Event ids in every events.jsonl* file, oldest file first (every line must be a valid Event)."""
+    files = sorted(directory.glob("events.jsonl*"), key=lambda p: -int(p.suffix[1:]) if p.suffix[1:].isdigit() else 0)
+    return [Event.model_validate_json(line).id for f in files for line in f.read_text().splitlines()]
+
+
+def enospc(*args: Any, **kwargs: Any) -> Any:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_failed_rotation_keeps_appending_and_retries_later(
+    tmp_path: Path, event: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = [time.time()]
+    config = LogsConfig(dir=tmp_path, max_bytes=2048, backups=2)
+    with JsonlSink(config, clock=lambda: now[0]) as sink:
+        with monkeypatch.context() as patch:
+            patch.setattr(os, "replace", enospc)
+            for n in range(10):  # well past max_bytes: every due rotation fails
+                sink.on_event(event(n))
+        assert names(tmp_path) == ["events.jsonl"]
+        assert sink.failures == 0  # nothing lost: the live file took the lines
+        assert sum("cannot rotate" in r.getMessage() for r in caplog.records) == 1
+        now[0] += ROTATE_RETRY_S + 1  # the condition cleared; the next due write rotates
+        for n in range(10, 12):
+            sink.on_event(event(n))
+        assert names(tmp_path) == ["events.jsonl", "events.jsonl.1"]
+    assert all_ids(tmp_path) == [f"ev-{n:06d}" for n in range(12)]
+
+
+def test_disk_full_during_rotation_loses_lines_counted_then_recovers(
+    tmp_path: Path, event: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Renames and reopening fail (ENOSPC): no exception escapes, losses are counted and logged once."""
+    full = [False]
+    real_open = Path.open
+
+    def open_unless_full(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if full[0] and self.name == "events.jsonl":
+            enospc()
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_unless_full)
+    monkeypatch.setattr(os, "replace", lambda *a: enospc() if full[0] else os.rename(*a))
+    size = len(event(0).model_dump_json()) + 1
+    with JsonlSink(LogsConfig(dir=tmp_path, max_bytes=3 * size, backups=2)) as sink:
+        for n in range(3):
+            sink.on_event(event(n))
+        full[0] = True
+        for n in range(3, 8):  # the first of these is due to rotate: close, rename fails, reopen fails
+            sink.on_event(event(n))
+        assert sink.failures == 5
+        full[0] = False
+        for n in range(8, 10):
+            sink.on_event(event(n))
+    lost = [r.getMessage() for r in caplog.records if "not written" in r.getMessage()]
+    assert len(lost) == 1 and "ev-000003" in lost[0]
+    assert any("writable again; 5 event(s) were lost" in r.getMessage() for r in caplog.records)
+    assert all_ids(tmp_path) == [f"ev-{n:06d}" for n in (0, 1, 2, 8, 9)]
+
+
+class HalfWrites:
+    """A file handle on a full disk: writes part of the line, then fails."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def write(self, text: str) -> int:
+        self.real.write(text[:17])
+        self.real.flush()
+        enospc()
+        return 0
+
+
+def test_a_half_written_line_is_dropped_when_writing_resumes(tmp_path: Path, event: Any) -> None:
+    with JsonlSink(LogsConfig(dir=tmp_path)) as sink:
+        sink.on_event(event(1))
+        sink._file = HalfWrites(sink._file)  # type: ignore[assignment]
+        sink.on_event(event(2))  # lost; 17 bytes of it reached the file
+        assert sink.failures == 1
+        assert not (tmp_path / "events.jsonl").read_text().endswith("\n")
+        sink.on_event(event(3))  # reopens, drops the partial line, appends
+    assert all_ids(tmp_path) == ["ev-000001", "ev-000003"]

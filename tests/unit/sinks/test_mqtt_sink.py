@@ -1,0 +1,112 @@
+"""MqttSink without a broker: one warning per outage, the outbox kept, and what is left reported at close."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from edge.sinks.mqtt.config import MqttConfig
+from edge.sinks.mqtt.sink import MqttSink
+
+
+def closed_port() -> int:
+    """A local port with nothing listening (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def warnings_from_sink(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "edge.sinks.mqtt.sink" and r.levelno >= logging.WARNING]
+
+
+def test_unreachable_broker_logs_one_warning_per_outage_and_pending_at_close(
+    tmp_path: Path, event: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="edge.sinks.mqtt.sink")
+    port = closed_port()
+    config = MqttConfig(enabled=True, host="127.0.0.1", port=port, reconnect_min_s=1, reconnect_max_s=1)
+    outbox = tmp_path / "outbox.db"
+    sink = MqttSink(config, "unit", None, outbox_path=outbox)
+    try:
+        for n in range(3):
+            sink.on_event(event(n))
+        # several reconnect attempts fail (refused), yet only the first one is logged
+        assert wait_until(lambda: sink.connect_failures >= 2), f"only {sink.connect_failures} attempts"
+        assert not sink.connected
+        assert sink.pending() == 3
+    finally:
+        sink.close()
+    messages = warnings_from_sink(caplog)
+    unreachable = [m for m in messages if m.startswith("MQTT broker")]
+    assert len(unreachable) == 1, "\n".join(messages)
+    assert f"127.0.0.1:{port}" in unreachable[0]
+    assert "refused" in unreachable[0].lower()  # the reason: ECONNREFUSED from the socket
+    assert str(outbox) in unreachable[0]
+    closing = [m for m in messages if m.startswith("MQTT closing")]
+    assert len(closing) == 1 and "3 event(s)" in closing[0] and str(outbox) in closing[0], messages
+    sink.close()  # idempotent: nothing more logged
+    assert len(warnings_from_sink(caplog)) == len(messages)
+
+
+class OfflineClient:
+    """Just enough of paho's Client for a sink that never connects (the test drives its callbacks)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+    def publish(self, *args: Any, **kwargs: Any) -> Any:
+        return SimpleNamespace(rc=0, mid=1, wait_for_publish=lambda timeout: True)
+
+
+class Reason:
+    def __init__(self, text: str, failure: bool) -> None:
+        self.text, self.is_failure = text, failure
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def test_same_reason_logged_once_new_reason_again_and_reconnect_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="edge.sinks.mqtt.sink")
+    config = MqttConfig(enabled=True)
+    client = OfflineClient()
+    with MqttSink(config, "unit", None, outbox_path=tmp_path / "o.db", client_factory=lambda c, d: client) as sink:
+        for _ in range(5):  # a retry storm of one kind of failure
+            try:
+                raise ConnectionRefusedError(111, "Connection refused")
+            except OSError:
+                sink._on_connect_fail(client, None)  # paho calls it inside its except clause
+        sink._on_connect(client, None, None, Reason("Not authorized", failure=True), None)
+        sink._on_connect(client, None, None, Reason("Not authorized", failure=True), None)
+        sink._on_connect(client, None, None, Reason("Success", failure=False), None)
+        sink._on_disconnect(client, None, None, Reason("Unspecified error", failure=True), None)
+        sink._on_connect(client, None, None, Reason("Success", failure=False), None)
+    outages = [m for m in warnings_from_sink(caplog) if m.startswith("MQTT broker")]
+    assert [m.split("(", 1)[1].split(")", 1)[0] for m in outages] == [
+        "cannot connect: [Errno 111] Connection refused",
+        "the broker refused the connection: Not authorized",
+        "disconnected: Unspecified error",
+    ]
+    reconnects = [
+        r.getMessage() for r in caplog.records if "connected to" in r.getMessage() and "again" in r.getMessage()
+    ]
+    assert len(reconnects) == 2 and "0 event(s) waiting" in reconnects[0]
