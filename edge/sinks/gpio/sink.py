@@ -132,8 +132,11 @@ class GpioSink(SinkBase):
             self._show(parse_color(self._config.pause_color) if self._paused else OFF)
 
     def on_state(self, state: DeviceState) -> None:
-        if self._camera is not None:
-            self._camera.set(1.0 if state.capturing else 0.0)
+        with self._lock:
+            if self._closed:
+                return
+            if self._camera is not None:
+                self._camera.set(1.0 if state.capturing else 0.0)
         if state.paused != self._paused:
             self._paused = state.paused
             self._rest()

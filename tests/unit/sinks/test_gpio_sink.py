@@ -152,3 +152,11 @@ def test_registry_builds_the_gpio_sink_from_the_root_config(factory: Any, device
     sink.on_state(device_state(capturing=True, paused=False))
     assert factory.pin(17).state == 1
     sink.close()
+
+
+def test_state_after_close_is_ignored(factory: Any, device_state: Any) -> None:
+    config = validate({"gpio": {"enabled": True, "camera_led_pin": 17}})
+    sink = build_gpio(config, Controller(), pin_factory=factory)
+    sink.close()
+    sink.on_state(device_state(capturing=True, paused=True, state="paused"))  # late state from the bus
+    assert factory.pin(17).state == 0
