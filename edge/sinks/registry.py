@@ -5,12 +5,15 @@ Hardware and network sinks (GPIO, MQTT) are imported only when enabled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from edge.config import GlimpseConfig
 from edge.control import Controller
-from edge.events.store import EventStore
+from edge.events.model import Event
+from edge.events.store import MAX_LIMIT, EventQuery, EventStore
 from edge.sinks.base import Sink
 from edge.sinks.store import StoreSink
 
@@ -25,7 +28,22 @@ def outbox_path(config: GlimpseConfig) -> Path:
 def build_mqtt(config: GlimpseConfig, controller: Controller) -> Sink:
     from edge.sinks.mqtt.sink import MqttSink
 
-    return MqttSink(config.mqtt, config.device.id, controller, outbox_path=outbox_path(config))
+    return MqttSink(
+        config.mqtt, config.device.id, controller, outbox_path=outbox_path(config), backfill=stored_since(config)
+    )
+
+
+def stored_since(config: GlimpseConfig) -> Callable[[float], list[Event]]:
+    """Reads the event store's events since a Unix time (for the outbox's reconciliation at start)."""
+
+    def read(since: float) -> list[Event]:
+        if not config.store.path.is_file():
+            return []
+        query = EventQuery(since=datetime.fromtimestamp(since, timezone.utc))
+        with EventStore(config.store.path, readonly=True) as store:
+            return store.query(query, limit=MAX_LIMIT, newest_first=False)
+
+    return read
 
 
 def build_gpio(

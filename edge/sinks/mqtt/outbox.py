@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from edge.errors import SinkError
@@ -24,8 +25,12 @@ CREATE TABLE IF NOT EXISTS outbox (
     event_id TEXT NOT NULL,
     topic TEXT NOT NULL,
     payload TEXT NOT NULL
-)
+);
+CREATE TABLE IF NOT EXISTS queued (event_id TEXT PRIMARY KEY, t REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+#: How long the ids of queued events are remembered, for reconciliation with the event store.
+QUEUED_MEMORY_S = 7 * 24 * 3600.0
 
 
 class Outbox:
@@ -52,7 +57,9 @@ class Outbox:
             self._db.execute("PRAGMA journal_mode=WAL")
             # FULL: an event acknowledged to the pipeline survives power loss, not only a crash.
             self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute(SCHEMA)
+            self._db.executescript(SCHEMA)
+            self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)", (str(time.time()),))
+            self._db.execute("DELETE FROM queued WHERE t < ?", (time.time() - QUEUED_MEMORY_S,))
         except (OSError, sqlite3.Error) as exc:
             raise SinkError(f"cannot open MQTT outbox {str(path)!r}: {exc}; expected a writable SQLite file") from exc
 
@@ -66,9 +73,18 @@ class Outbox:
         """Commit one row and return its sequence number; trims the oldest rows past ``max_rows``."""
         try:
             with self._lock:
-                cur = self._conn.execute(
-                    "INSERT INTO outbox (event_id, topic, payload) VALUES (?, ?, ?)", (event_id, topic, payload)
-                )
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    cur = self._conn.execute(
+                        "INSERT INTO outbox (event_id, topic, payload) VALUES (?, ?, ?)", (event_id, topic, payload)
+                    )
+                    self._conn.execute(
+                        "INSERT OR REPLACE INTO queued (event_id, t) VALUES (?, ?)", (event_id, time.time())
+                    )
+                    self._conn.execute("COMMIT")
+                except sqlite3.Error:
+                    self._conn.execute("ROLLBACK")
+                    raise
                 seq = int(cur.lastrowid or 0)
                 if seq % 100 == 0:
                     self._trim()
@@ -96,6 +112,18 @@ class Outbox:
     def delete(self, seq: int) -> None:
         with self._lock:
             self._conn.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
+
+    @property
+    def created(self) -> float:
+        """When this outbox file was first created (Unix time)."""
+        with self._lock:
+            return float(self._conn.execute("SELECT value FROM meta WHERE key = 'created'").fetchone()[0])
+
+    def never_queued(self, event_ids: list[str]) -> list[str]:
+        """The ids among ``event_ids`` that were never added (within the remembered period), in order."""
+        with self._lock:
+            query = "SELECT 1 FROM queued WHERE event_id = ?"
+            return [i for i in event_ids if self._conn.execute(query, (i,)).fetchone() is None]
 
     def count(self) -> int:
         with self._lock:

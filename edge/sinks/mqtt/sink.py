@@ -83,6 +83,7 @@ class MqttSink(SinkBase):
         *,
         outbox_path: Path | None = None,
         client_factory: Callable[[MqttConfig, str], Any] = make_client,
+        backfill: Callable[[float], list[Event]] | None = None,
     ) -> None:
         self._config = config
         self._controller = controller
@@ -102,6 +103,8 @@ class MqttSink(SinkBase):
         self._outage: str | None = None  # the reason last logged for the current outage; paho thread only
         self._outage_since = 0.0
         try:
+            if backfill is not None:
+                self._requeue(backfill)
             self._client = client_factory(config, device_id)
         except BaseException:
             self._outbox.close()
@@ -115,6 +118,20 @@ class MqttSink(SinkBase):
         self._pump.start()
         self._client.connect_async(config.host, config.port, config.keepalive_s)
         self._client.loop_start()
+
+    def _requeue(self, backfill: Callable[[float], list[Event]]) -> None:
+        """Queue stored events that never reached the outbox (a crash between the store and outbox writes)."""
+        events = backfill(self._outbox.created - 60.0)
+        missing = set(self._outbox.never_queued([e.id for e in events]))
+        for event in events:
+            if event.id in missing:
+                self._outbox.add(event.id, self.topics.events, event.model_dump_json())
+        if missing:
+            logger.warning(
+                "re-queued %d stored event(s) that never reached the MQTT outbox (the daemon stopped between "
+                "the two writes)",
+                len(missing),
+            )
 
     # --- output thread -------------------------------------------------------------------------------
     def on_event(self, event: Event) -> None:

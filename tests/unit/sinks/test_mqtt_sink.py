@@ -110,3 +110,41 @@ def test_same_reason_logged_once_new_reason_again_and_reconnect_reported(
         r.getMessage() for r in caplog.records if "connected to" in r.getMessage() and "again" in r.getMessage()
     ]
     assert len(reconnects) == 2 and "0 event(s) waiting" in reconnects[0]
+
+
+def test_stored_events_missing_from_the_outbox_are_requeued_at_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A SIGKILL between the store commit and the outbox commit must not lose the event for MQTT."""
+    from datetime import datetime, timezone
+
+    from edge.config import validate
+    from edge.events.store import EventStore
+    from edge.sinks.mqtt.outbox import Outbox
+    from edge.sinks.registry import stored_since
+
+    from tests_support import make_event
+
+    config = validate({"store": {"path": str(tmp_path / "e.db")}, "mqtt": {"enabled": True}})
+    now = datetime.now(timezone.utc)
+    queued, lost = make_event(now), make_event(now)
+    with EventStore(config.store.path) as store:
+        store.add(queued)
+        store.add(lost)  # stored, then the daemon died before the MQTT sink saw it
+    with Outbox(tmp_path / "o.db") as box:
+        box.add(queued.id, "glimpse/unit/events", queued.model_dump_json())
+        box.delete(1)  # queued and already acknowledged by the broker
+    caplog.set_level(logging.WARNING, logger="edge.sinks.mqtt.sink")
+    client = OfflineClient()
+    with MqttSink(
+        config.mqtt,
+        "unit",
+        None,
+        outbox_path=tmp_path / "o.db",
+        client_factory=lambda c, d: client,
+        backfill=stored_since(config),
+    ) as sink:
+        assert sink.pending() == 1
+    with Outbox(tmp_path / "o.db") as box:
+        assert [row[2] for row in box.pending(0, 10)] == [lost.model_dump_json()]  # only the lost one
+    assert any("re-queued 1 stored event" in r.getMessage() for r in caplog.records)
