@@ -18,9 +18,11 @@ from tests_support import make_event
 class Slow(SinkBase):
     def __init__(self, gate: threading.Event) -> None:
         self.gate = gate
+        self.entered = threading.Event()
         self.events: list[Event] = []
 
     def on_event(self, event: Event) -> None:
+        self.entered.set()
         self.gate.wait(5)
         self.events.append(event)
 
@@ -40,7 +42,7 @@ def test_publish_never_blocks_and_sheds_stats_first() -> None:
     bus.start()
     t0 = time.perf_counter()
     bus.publish_event(make_event())  # taken by the output thread, which then blocks in the sink
-    time.sleep(0.05)
+    assert slow.entered.wait(5)
     for _ in range(3):
         bus.publish_stats({"fps": 1})
     bus.publish_event(make_event())
@@ -48,7 +50,7 @@ def test_publish_never_blocks_and_sheds_stats_first() -> None:
     bus.publish_event(make_event())
     for _ in range(10):
         bus.publish_event(make_event())  # now only events: these are dropped and counted
-    assert time.perf_counter() - t0 < 1.0
+    assert time.perf_counter() - t0 < 5.0  # never blocked on the stuck sink (which waits up to 5 s)
     assert bus.events_dropped == 9
     gate.set()
     bus.close()
