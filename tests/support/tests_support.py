@@ -38,3 +38,8 @@ def make_event(onset: datetime | None = None, kind: str = "micro", label: str = 
         engine=EngineInfo(backend="onnxruntime", model="m", sha256="0" * 64),
         latency_ms=12.0,
     )
+
+
+#: The CASME II coding-sheet header, blank columns included (DESIGN section 9).
+CASME2_HEADER: list[object] = ["Subject", "Filename", None, "OnsetFrame", "ApexFrame", "OffsetFrame", None,
+                               "Action Units", "Estimated Emotion"]  # fmt: skip

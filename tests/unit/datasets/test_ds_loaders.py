@@ -12,6 +12,8 @@ import pytest
 from edge.datasets import DATASETS, Sample, composite_class, load_dataset, parse_aus
 from edge.errors import DatasetError, UnknownBackend
 
+from tests_support import CASME2_HEADER
+
 
 def by_name(samples: list[Sample]) -> dict[str, Sample]:
     return {s.name: s for s in samples}
@@ -138,17 +140,7 @@ def test_samm_without_header_names_row_14(tmp_path: Path) -> None:
 
 
 def test_casme2_bad_onset_names_row_and_column(tmp_path: Path) -> None:
-    header: list[object] = [
-        "Subject",
-        "Filename",
-        None,
-        "OnsetFrame",
-        "ApexFrame",
-        "OffsetFrame",
-        None,
-        "Action Units",
-        "Estimated Emotion",
-    ]
+    header = list(CASME2_HEADER)
     rows: list[list[object]] = [header, ["01", "EP02_01f", None, 46, 59, 86, None, "12", "happiness"]]
     rows.append(["02", "EP01_01", None, "abc", 3, 9, None, "4", "fear"])
     with pytest.raises(DatasetError, match=r"coding\.xlsx sheet 'Sheet1' row 3: column 'OnsetFrame': 'abc'"):
@@ -156,17 +148,7 @@ def test_casme2_bad_onset_names_row_and_column(tmp_path: Path) -> None:
 
 
 def test_offset_before_onset_and_bad_kind(tmp_path: Path) -> None:
-    header: list[object] = [
-        "Subject",
-        "Filename",
-        None,
-        "OnsetFrame",
-        "ApexFrame",
-        "OffsetFrame",
-        None,
-        "Action Units",
-        "Estimated Emotion",
-    ]
+    header = list(CASME2_HEADER)
     with pytest.raises(DatasetError, match="row 2: offset 10 < onset 40"):
         load_dataset("casme2", _broken(tmp_path / "c.xlsx", [header, ["01", "x", None, 40, None, 10, None, "", ""]]))
     pre: list[list[object]] = [[f"meta {i}"] for i in range(9)]

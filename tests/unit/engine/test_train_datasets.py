@@ -26,18 +26,10 @@ from edge.engine.train.datasets import (
 from edge.errors import DatasetError
 from edge.face.fullframe import FullFrameTracker
 
+from tests_support import CASME2_HEADER
+
 REPO = Path(__file__).resolve().parents[3]
-HEADER: list[object] = [
-    "Subject",
-    "Filename",
-    None,
-    "OnsetFrame",
-    "ApexFrame",
-    "OffsetFrame",
-    None,
-    "Action Units",
-    "Estimated Emotion",
-]
+HEADER = CASME2_HEADER
 EMOTION = {"negative": "disgust", "positive": "happiness", "surprise": "surprise"}
 
 
