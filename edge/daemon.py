@@ -97,6 +97,28 @@ class FrameRing:
             return self._closed and not self._frames
 
 
+class ScoreHistory:
+    """The spotting score over the last minutes, as the maximum per time bucket (peaks survive).
+
+    Frame rate independent: 240 buckets of 0.5 s cover 2 minutes at 30 or 200 fps, and stay within the
+    size the privacy tests allow for a stats list.
+    """
+
+    def __init__(self, bucket_s: float = 0.5, buckets: int = 240) -> None:
+        self._bucket_s = bucket_s
+        self._points: deque[list[float]] = deque(maxlen=buckets)
+
+    def add(self, t: float, score: float) -> None:
+        start = t - t % self._bucket_s
+        if self._points and self._points[-1][0] == start:
+            self._points[-1][1] = max(self._points[-1][1], score)
+        else:
+            self._points.append([start, score])
+
+    def points(self) -> list[list[float]]:
+        return [[round(t, 3), round(s, 4)] for t, s in list(self._points)]
+
+
 class Daemon:
     """Runs one source through the analyzer into the sinks until the source ends or :meth:`stop`.
 
@@ -137,7 +159,7 @@ class Daemon:
         self._summary = RunSummary()
         self._state = "starting"
         self._last_event_id: str | None = None
-        self._score_history: deque[tuple[float, float]] = deque(maxlen=1200)
+        self._score_history = ScoreHistory()
         self.controller.subscribe(self._on_pause)
 
     # -- public -------------------------------------------------------------------------
@@ -189,7 +211,7 @@ class Daemon:
             events_total=self.bus.events_published,
             events_dropped=self.bus.events_dropped,
             camera=dict(getattr(self.source, "stats", {}) or {}),
-            score_history=[[round(t, 3), round(s, 4)] for t, s in list(self._score_history)[::10]],
+            score_history=self._score_history.points(),
         )
         return snap
 
@@ -240,7 +262,7 @@ class Daemon:
                     self.analyzer.reset()
                 events = self.analyzer.process(frame, arrival_ns)
                 self.metrics.fps_out.tick()
-                self._score_history.append((time.time(), self.analyzer.last_score))
+                self._score_history.add(time.time(), self.analyzer.last_score)
                 for listener in self._frame_listeners:
                     listener()
                 self._emit(events)

@@ -107,3 +107,15 @@ def test_pause_closes_a_live_camera_and_resume_reopens_it() -> None:
     assert opened[0].closed >= 1  # closed while paused: the camera light is off
     assert [s.state for s in rec.states][:3] == ["running", "paused", "running"]
     assert summary.frames_in > 0
+
+
+def test_score_history_keeps_peaks_per_bucket_whatever_the_frame_rate() -> None:
+    from edge.daemon import ScoreHistory
+
+    history = ScoreHistory(bucket_s=0.5, buckets=4)
+    for i in range(1000):  # 5 s at 200 fps, one spike
+        history.add(100.0 + i / 200, 9.0 if i == 990 else 1.0)
+    points = history.points()
+    assert len(points) == 4  # the last 2 s only
+    assert [p[0] for p in points] == [103.0, 103.5, 104.0, 104.5]
+    assert [p[1] for p in points] == [1.0, 1.0, 1.0, 9.0]
