@@ -100,11 +100,11 @@ class FrameRing:
 class ScoreHistory:
     """The spotting score over the last minutes, as the maximum per time bucket (peaks survive).
 
-    Frame rate independent: 240 buckets of 0.5 s cover 2 minutes at 30 or 200 fps, and stay within the
+    Frame rate independent: 240 buckets of 1.25 s cover the dashboard timeline's 5 minutes at 30 or 200 fps, within the
     size the privacy tests allow for a stats list.
     """
 
-    def __init__(self, bucket_s: float = 0.5, buckets: int = 240) -> None:
+    def __init__(self, bucket_s: float = 1.25, buckets: int = 240) -> None:
         self._bucket_s = bucket_s
         self._points: deque[list[float]] = deque(maxlen=buckets)
 
