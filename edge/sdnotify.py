@@ -26,7 +26,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from types import TracebackType
+
+from edge.closing import Closeable
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def _address(notify_socket: str) -> str:
     return "\0" + notify_socket[1:] if notify_socket.startswith("@") else notify_socket
 
 
-class SdNotifier:
+class SdNotifier(Closeable):
     """Sends state changes to systemd; a no-op when ``$NOTIFY_SOCKET`` is unset.
 
     Failures to send are logged, never raised: losing a status line must not
@@ -94,14 +95,6 @@ class SdNotifier:
             if self._sock is not None:
                 self._sock.close()
                 self._sock = None
-
-    def __enter__(self) -> SdNotifier:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 def watchdog_interval_s(environ: Mapping[str, str] | None = None, pid: int | None = None) -> float | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from edge.config import GlimpseConfig
-from edge.control import Controller
 from edge.events.factory import EventFactory, SensorClock
 from edge.metrics import Metrics
 from edge.pipeline import Analyzer, Stages
@@ -33,7 +32,3 @@ def build_analyzer(config: GlimpseConfig, source_id: str, metrics: Metrics | Non
     factory = EventFactory(config.device.id, source_id, SensorClock())
     history_ms = config.spotting.max_ms + 1000.0
     return Analyzer(stages, factory, metrics or Metrics(), history_ms=history_ms)
-
-
-def default_controller() -> Controller:
-    return Controller()

@@ -18,7 +18,6 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Mapping
-from types import TracebackType
 from typing import Any
 
 from edge.errors import StoreError
@@ -137,14 +136,6 @@ class DashboardFeed(SinkBase):
             subs, self._subs = self._subs, []
         for sub in subs:
             sub.put(_CLOSED)
-
-    def __enter__(self) -> DashboardFeed:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 class StoreTailer:

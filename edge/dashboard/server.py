@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable, Mapping
 from functools import partial
 from http.server import ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
+from edge.closing import Closeable
 from edge.config import GlimpseConfig
 from edge.control import Controller
 from edge.dashboard import metrics
@@ -52,7 +52,7 @@ def _no_stats() -> Mapping[str, Any]:
     return {}
 
 
-class DashboardServer:
+class DashboardServer(Closeable):
     """Serves the dashboard, kiosk view, JSON API and /metrics from a background thread.
 
     Usage (the daemon)::
@@ -143,14 +143,6 @@ class DashboardServer:
         if self._thread is not None:
             self._thread.join(timeout=5.0)
             self._thread = None
-
-    def __enter__(self) -> DashboardServer:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     # -- data for the endpoints ------------------------------------------------------------------------------------
 

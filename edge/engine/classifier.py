@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from types import TracebackType
 
+from edge.closing import Closeable
 from edge.engine.base import ActionUnitScore, Classification
 from edge.engine.features import flow_representation
 from edge.engine.labels import COMPOSITE_CLASSES, ENGINE_AUS
@@ -17,7 +17,7 @@ from edge.spotting.base import Interval
 logger = logging.getLogger(__name__)
 
 
-class EngineClassifier:
+class EngineClassifier(Closeable):
     """Emotion and AUs of an interval from its onset and apex aligned crops.
 
     The onset-to-apex flow is computed once per event with a better method
@@ -69,11 +69,3 @@ class EngineClassifier:
 
     def close(self) -> None:
         self._model.close()
-
-    def __enter__(self) -> EngineClassifier:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()

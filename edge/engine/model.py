@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from types import TracebackType
 
 import numpy as np
 import numpy.typing as npt
 
+from edge.closing import Closeable
 from edge.engine.base import InferenceBackend, sha256_file
 from edge.engine.labels import AU_OUTPUT, COMPOSITE_CLASSES, EMOTION_OUTPUT, INPUT_NAME, SPOT_OUTPUT
 from edge.errors import ModelError, UsageError
@@ -41,7 +41,7 @@ def check_batch(x: npt.NDArray[np.generic]) -> FloatArray:
     return np.ascontiguousarray(x, dtype=np.float32)
 
 
-class EngineModel:
+class EngineModel(Closeable):
     """The three-headed engine on a backend.
 
     Usage::
@@ -78,14 +78,6 @@ class EngineModel:
 
     def close(self) -> None:
         self.backend.close()
-
-    def __enter__(self) -> EngineModel:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 def open_model(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 
 import numpy as np
 import numpy.typing as npt
 
+from edge.closing import Closeable
 from edge.engine.base import Array, TensorSpec
 from edge.errors import ModelError
 
@@ -17,7 +17,7 @@ def _shape(raw: list[int | str | None]) -> tuple[int | None, ...]:
     return tuple(d if isinstance(d, int) else None for d in raw)
 
 
-class OrtBackend:
+class OrtBackend(Closeable):
     """Runs an ONNX graph on onnxruntime's CPU provider with a fixed thread count."""
 
     name = "onnxruntime"
@@ -56,11 +56,3 @@ class OrtBackend:
 
     def close(self) -> None:
         self._session = None
-
-    def __enter__(self) -> OrtBackend:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()

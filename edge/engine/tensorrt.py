@@ -24,12 +24,13 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType, TracebackType
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from edge.closing import Closeable
 from edge.engine.base import Array, TensorSpec
 from edge.engine.trtcache import EngineMeta, engine_for, read_meta
 from edge.errors import BackendUnavailable, ModelError
@@ -60,7 +61,7 @@ class _Buffer:
     device: Any
 
 
-class TensorRTBackend:
+class TensorRTBackend(Closeable):
     """Runs a TensorRT engine; an ``.onnx`` path is resolved to its cached engine (``glimpse engine build``).
 
     Usage::
@@ -203,11 +204,3 @@ class TensorRTBackend:
         self._buffers = []
         self._context = None
         self._engine = None
-
-    def __enter__(self) -> TensorRTBackend:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()

@@ -14,8 +14,8 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from types import TracebackType
 
+from edge.closing import Closeable
 from edge.errors import StoreError
 from edge.events.model import Event
 
@@ -69,7 +69,7 @@ class EventQuery:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-class EventStore:
+class EventStore(Closeable):
     """Events in SQLite. Usage::
 
     with EventStore(Path("events.db")) as store:
@@ -194,11 +194,3 @@ class EventStore:
             if self._db is not None:
                 self._db.close()
                 self._db = None
-
-    def __enter__(self) -> EventStore:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()

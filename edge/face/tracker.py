@@ -21,12 +21,12 @@ from __future__ import annotations
 import logging
 from collections import deque
 from pathlib import Path
-from types import TracebackType
 
 import cv2
 import numpy as np
 
 from edge.capture.base import Frame, GrayImage
+from edge.closing import Closeable
 from edge.config import GlimpseConfig
 from edge.engine.base import InferenceBackend
 from edge.face import align
@@ -66,7 +66,7 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
     return inter / max(a[2] * a[3] + b[2] * b[3] - inter, 1e-9)
 
 
-class MediaPipeTracker:
+class MediaPipeTracker(Closeable):
     """Finds, follows and aligns the primary face with BlazeFace and FaceMesh.
 
     Usage::
@@ -123,14 +123,6 @@ class MediaPipeTracker:
         """Release both models; idempotent."""
         for backend in self._backends:
             backend.close()
-
-    def __enter__(self) -> MediaPipeTracker:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def process(self, frame: Frame) -> FaceObservation:
         """Observe the primary face in ``frame``; a frame without one gives a LOST observation."""

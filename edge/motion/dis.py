@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 import numpy as np
 
+from edge.closing import Closeable
 from edge.face.base import FaceObservation, Quality
 from edge.motion import rois
 from edge.motion.base import FlowField, MotionSample
@@ -26,7 +26,7 @@ class _Past:
     crop: GrayImage
 
 
-class DisMotionAnalyzer:
+class DisMotionAnalyzer(Closeable):
     """Motion samples from DIS optical flow between the crop at t - k_ms and the crop at t.
 
     Usage::
@@ -129,14 +129,6 @@ class DisMotionAnalyzer:
 
     def close(self) -> None:
         self._ring.clear()
-
-    def __enter__(self) -> DisMotionAnalyzer:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 def _signed_mean(a: FloatArray, box: rois.Box) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from edge.closing import Closeable
 from edge.events.model import DeviceState, Event
 
 
@@ -31,8 +32,8 @@ class Sink(Protocol):
         """Flush and release; idempotent."""
 
 
-class SinkBase:
-    """Null behaviour for every hook, so a sink implements only what it uses."""
+class SinkBase(Closeable):
+    """Null behaviour for every hook, so a sink implements only what it uses (and ``with sink:`` closes it)."""
 
     name = "sink"
 

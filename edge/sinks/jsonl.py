@@ -209,9 +209,3 @@ class JsonlSink(SinkBase):
                 file.close()
             except OSError as exc:  # buffered data is flushed per line; a failure here loses nothing more
                 logger.warning("closing %s failed: %s", self.path, exc)
-
-    def __enter__(self) -> JsonlSink:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -163,9 +163,3 @@ class GpioSink(SinkBase):
         for timer in timers:
             timer.cancel()
         self._backend.close()
-
-    def __enter__(self) -> GpioSink:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+from edge.closing import Closeable
 from edge.errors import SinkError
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 QUEUED_MEMORY_S = 7 * 24 * 3600.0
 
 
-class Outbox:
+class Outbox(Closeable):
     """Append, read in order, and delete acknowledged rows.
 
     Usage::
@@ -134,9 +135,3 @@ class Outbox:
             if self._db is not None:
                 db, self._db = self._db, None
                 db.close()
-
-    def __enter__(self) -> Outbox:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

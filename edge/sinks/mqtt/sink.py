@@ -208,12 +208,6 @@ class MqttSink(SinkBase):
         else:
             logger.info("MQTT closed: every event delivered (outbox %s is empty)", self._outbox.path)
 
-    def __enter__(self) -> MqttSink:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # --- paho loop thread: only enqueue or hand commands to the controller ---------------------------
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
         if reason_code.is_failure:
