@@ -81,7 +81,6 @@ class ArgusSource(SourceBase):
         self._factory = capture_factory or default_capture_factory
         self._cap: Any = None
         self._info: SourceInfo | None = None
-        self._index = 0
         self._anchor_ns: int | None = None
         self._last_pts_ms = -1.0
 
@@ -112,10 +111,7 @@ class ArgusSource(SourceBase):
             raise SourceError(f"argus:{self.sensor_id}: the pipeline delivered no frame (camera gone or stalled)")
         gray = image if image.ndim == 2 else image[:, :, 0]
         t_ns = self._timestamp(float(cap.get(CAP_PROP_POS_MSEC)), now_ns)
-        self._drops.observe(t_ns)
-        frame = Frame(self._index, t_ns, np.ascontiguousarray(gray, dtype=np.uint8), self.uri.raw)
-        self._index += 1
-        return frame
+        return self._next_frame(np.ascontiguousarray(gray, dtype=np.uint8), t_ns, self.uri.raw)
 
     def _timestamp(self, pts_ms: float, now_ns: int) -> int:
         if pts_ms < 0 or (self._anchor_ns is not None and pts_ms <= self._last_pts_ms):

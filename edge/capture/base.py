@@ -78,6 +78,14 @@ class SourceBase:
 
     def __init__(self) -> None:
         self._drops = DropCounter()
+        self._index = 0
+
+    def _next_frame(self, gray: GrayImage, t_ns: int, source: str) -> Frame:
+        """Number the next frame, count any sensor-time gap before it, and return it."""
+        self._drops.observe(t_ns)
+        frame = Frame(self._index, t_ns, gray, source)
+        self._index += 1
+        return frame
 
     def open(self) -> SourceInfo:  # pragma: no cover - overridden
         raise NotImplementedError

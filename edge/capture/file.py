@@ -33,7 +33,6 @@ class FileSource(SourceBase):
         self._fps_override = uri.get_float("fps", 0.0)
         self.realtime = uri.get_bool("realtime", True)
         self._cap: cv2.VideoCapture | None = None
-        self._index = 0
         self._period_ns = 0
         self._t0_ns = 0
         self._info: SourceInfo | None = None
@@ -73,10 +72,7 @@ class FileSource(SourceBase):
             delay_ns = t_ns - time.monotonic_ns()
             if delay_ns > 0:
                 time.sleep(delay_ns / 1e9)
-        frame = Frame(self._index, t_ns, gray, self.path.name)
-        self._index += 1
-        self._drops.observe(t_ns)
-        return frame
+        return self._next_frame(gray, t_ns, self.path.name)
 
     def close(self) -> None:
         if self._cap is not None:

@@ -108,7 +108,6 @@ class Picamera2Source(SourceBase):
         self._factory = camera_factory or default_camera_factory
         self._cam: Any = None
         self._info: SourceInfo | None = None
-        self._index = 0
         self.sensor_mode: SensorMode | None = None
 
     def _mode_index(self, modes: Sequence[SensorMode]) -> int:
@@ -177,10 +176,7 @@ class Picamera2Source(SourceBase):
         except Exception as exc:  # picamera2 raises RuntimeError/TimeoutError; both mean no frame
             raise SourceError(f"picamera2:{self.camera_num}: no frame within {self.timeout_s} s: {exc!r}") from exc
         t_ns = int(metadata.get("SensorTimestamp") or time.monotonic_ns())
-        self._drops.observe(t_ns)
-        frame = Frame(self._index, t_ns, gray, self.uri.raw)
-        self._index += 1
-        return frame
+        return self._next_frame(gray, t_ns, self.uri.raw)
 
     def __enter__(self) -> Picamera2Source:
         self.open()

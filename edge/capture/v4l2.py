@@ -44,7 +44,6 @@ class V4L2Source(SourceBase):
         self.strict = uri.get_bool("strict", False)
         self._factory = capture_factory
         self._cap: Any = None
-        self._index = 0
         self._info: SourceInfo | None = None
 
     def open(self) -> SourceInfo:
@@ -91,10 +90,7 @@ class V4L2Source(SourceBase):
         if not ok or image is None:
             raise SourceError(f"camera {self.device!r} stopped delivering frames")
         gray = to_gray(image)
-        frame = Frame(self._index, t_ns, gray, self.device)
-        self._index += 1
-        self._drops.observe(t_ns)
-        return frame
+        return self._next_frame(gray, t_ns, self.device)
 
     def close(self) -> None:
         if self._cap is not None:
