@@ -6,7 +6,7 @@ import logging
 
 from edge.closing import Closeable
 from edge.engine.base import ActionUnitScore, Classification
-from edge.engine.features import flow_representation
+from edge.engine.features import EVENT_FLOW, flow_representation
 from edge.engine.labels import COMPOSITE_CLASSES, ENGINE_AUS
 from edge.engine.model import EngineModel
 from edge.face.base import FaceObservation
@@ -30,7 +30,7 @@ class EngineClassifier(Closeable):
             result = classifier.classify(interval, onset_face, apex_face)
     """
 
-    def __init__(self, model: EngineModel, flow_method: str = "farneback", au_min_p: float = 0.5) -> None:
+    def __init__(self, model: EngineModel, flow_method: str = EVENT_FLOW, au_min_p: float = 0.5) -> None:
         self._model = model
         self._flow_method = flow_method
         self._au_min_p = au_min_p

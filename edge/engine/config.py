@@ -26,6 +26,7 @@ class EngineConfig(Section):
         description="Which export of a named model to load: fp32, or int8 (QDQ; pays only inside TensorRT).",
     )
     flow_method: Literal["farneback", "dis_medium", "dis_fast", "dis_ultrafast"] = Field(
-        default="farneback",
-        description="Optical flow for the once-per-event onset-to-apex classification input (Farneback ~5 ms).",
+        default="dis_medium",
+        description="Optical flow for the once-per-event onset-to-apex classification input; the shipped model "
+        "was trained with dis_medium (~5 ms per event, docs/engine.md).",
     )

@@ -32,6 +32,8 @@ SPOT_FLOW_PX = 4.0
 SPOT_STRAIN = 0.5
 #: Flow methods for the once-per-event classification flow.
 FLOW_METHODS = ("farneback", "dis_medium", "dis_fast", "dis_ultrafast")
+#: The once-per-event flow the shipped model was trained with (chosen by measurement, docs/engine.md).
+EVENT_FLOW = "dis_medium"
 
 
 def _resize(channel: FloatArray, size: int) -> FloatArray:
@@ -61,7 +63,7 @@ def spot_input(u: FloatArray, v: FloatArray, strain: FloatArray, size: int = INP
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
-def event_flow(onset: GrayImage, apex: GrayImage, method: str = "farneback") -> tuple[FloatArray, FloatArray]:
+def event_flow(onset: GrayImage, apex: GrayImage, method: str = EVENT_FLOW) -> tuple[FloatArray, FloatArray]:
     """Onset-to-apex flow (u right-positive, v down-positive) with a better method than the per-frame one."""
     if method == "farneback":
         return farneback_flow(onset, apex)
@@ -89,7 +91,7 @@ def compensate(
 def flow_representation(
     onset: GrayImage,
     apex: GrayImage,
-    method: str = "farneback",
+    method: str = EVENT_FLOW,
     head_box: Box | None = None,
     mask_boxes: Sequence[Box] = (),
 ) -> FloatArray:
@@ -103,7 +105,7 @@ def flow_representation(
     return stst_input(u, v, optical_strain(u, v))
 
 
-def canonical_representation(onset: GrayImage, apex: GrayImage, method: str = "farneback") -> FloatArray:
+def canonical_representation(onset: GrayImage, apex: GrayImage, method: str = EVENT_FLOW) -> FloatArray:
     """:func:`flow_representation` with the canonical nose-bridge head box and eye masks of a square crop."""
     from edge.motion.rois import EYE_ROIS, REFERENCE_ROI, canonical_boxes
 

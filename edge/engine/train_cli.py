@@ -32,19 +32,35 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--per-subject", type=int, default=150, help="synthetic pairs per subject (default: 150, the shipped model)"
     )
-    parser.add_argument("--epochs", type=int, default=30, help="fixed epochs per fit (default: 30)")
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="fixed epochs per fit (default: 20 with realfaces, else 30)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--no-loso", action="store_true", help="skip the leave-one-subject-out estimate")
     parser.add_argument(
         "--source",
-        choices=("procedural", "synth", "both"),
-        default="synth",
-        help="synthetic data: edge.synth renders (default, the shipped model), the engine's procedural faces, or both",
+        choices=("realfaces", "procedural", "synth", "both"),
+        default="realfaces",
+        help="synthetic data: FACS-warped real faces (default, the shipped model; docs/training.md), edge.synth "
+        "renders of one face, the engine's procedural faces, or both of the latter",
     )
-    parser.add_argument("--threads", type=int, default=2, help="torch threads (default: 2)")
+    _realfaces_args(parser)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads (default: 1; on 2 busy cores 2 threads ran 5x slower)"
+    )
     _dataset_args(parser)
     add_config_args(parser)
     parser.set_defaults(func=_handle)
+
+
+def _realfaces_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("--source realfaces (the default)")
+    group.add_argument("--samples", type=int, default=28000, help="training pairs (default: 28000)")
+    group.add_argument("--val-samples", type=int, default=3000, help="held-out identity pairs (default: 3000)")
+    group.add_argument("--clips", type=Path, default=None, help="identity clips folder (default: ../shared/clips)")
+    group.add_argument("--cache", type=Path, default=None, help="cache folder (default: ~/.cache/glimpse)")
+    group.add_argument("--workers", type=int, default=2, help="rendering processes (default: 2)")
+    group.add_argument("--plot", type=Path, default=None, help="write the reliability diagram (PNG) here")
 
 
 def _dataset_args(parser: argparse.ArgumentParser) -> None:
@@ -68,6 +84,8 @@ def _dataset_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _handle(args: argparse.Namespace) -> int:
+    if args.epochs is None:
+        args.epochs = 20 if args.source == "realfaces" and not args.dataset else 30
     if args.subjects < 2 or args.per_subject < 4 or args.epochs < 1:
         logger.error(
             "--subjects %r, --per-subject %r, --epochs %r: expected >= 2, >= 4, >= 1",
@@ -96,10 +114,27 @@ def _train_synthetic(args: argparse.Namespace) -> int:
     from edge.engine.train.pipeline import run
     from edge.paths import models_dir
 
+    budget = Budget(epochs=args.epochs, seed=args.seed)
+    if args.source == "realfaces":
+        budget = Budget(epochs=args.epochs, lr=4e-3, batch=256, seed=args.seed)
+        from edge.engine.train.realsynth import corpus_sets
+
+        try:
+            data, val, about = corpus_sets(
+                args.samples, args.val_samples, args.seed, args.clips, args.cache, max(1, args.workers)
+            )
+        except GlimpseError as exc:
+            print(f"training failed: {exc}")
+            return EXIT_RUNTIME
+        # Held-out identities replace LOSO here: one fit per identity would not fit the time budget.
+        report = run(
+            data, args.out or models_dir(), args.name, budget, False, extra={"corpus": about}, held_out=val,
+            plot=args.plot,
+        )  # fmt: skip
+        _print_summary(args.name, report, "")
+        return EXIT_OK
     data = synthetic_set(args.subjects, args.per_subject, args.seed, args.source)
-    report = run(
-        data, args.out or models_dir(), args.name, Budget(epochs=args.epochs, seed=args.seed), not args.no_loso
-    )
+    report = run(data, args.out or models_dir(), args.name, budget, not args.no_loso)
     _print_summary(args.name, report, "")
     return EXIT_OK
 
@@ -165,7 +200,14 @@ def _train_datasets(args: argparse.Namespace) -> int:
 
 def _print_summary(name: str, report: dict[str, Any], where: str) -> None:
     loso = report.get("loso", {})
+    held = report.get("held_out")
+    scores = (
+        f"held-out identities UF1 {held['uf1']} UAR {held['uar']}, T {held['temperature']}, "
+        f"ECE {held['reliability_after']['ece']}"
+        if held
+        else f"LOSO UF1 {loso.get('uf1', 'n/a')} UAR {loso.get('uar', 'n/a')}"
+    )
     print(
-        f"trained {name}{where}: {report['parameters']} parameters; LOSO UF1 {loso.get('uf1', 'n/a')} "
-        f"UAR {loso.get('uar', 'n/a')}; INT8 agreement {report['parity']['class_agreement']}"
+        f"trained {name}{where}: {report['parameters']} parameters; {scores}; "
+        f"INT8 agreement {report['parity']['class_agreement']}"
     )

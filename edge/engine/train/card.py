@@ -32,7 +32,10 @@ def write_card(path: Path, name: str, report: dict[str, Any], fp32: Path, int8: 
         "",
         "## Training data",
     ]
-    if str(data["source"]) == "edge.synth":
+    corpus = report.get("corpus")
+    if corpus:
+        lines.append(_realfaces_text(corpus))
+    elif str(data["source"]) == "edge.synth":
         lines.append(
             "**Trained only on synthetic data** rendered by the project's generator (`edge.synth`): one real, "
             "public-domain face - the NASA portrait of astronaut Eileen Collins that scikit-image ships "
@@ -49,9 +52,10 @@ def write_card(path: Path, name: str, report: dict[str, Any], fp32: Path, int8: 
             "displacement fields, with head motion, blinks, noise and lighting changes as nuisances in every "
             "class). No real person's face and no licensed dataset was used, so the model may be shipped."
         )
+    who = "identities (real people)" if corpus else "synthetic subjects"
     lines += [
         f"Source `{data['source']}`: {data['samples']} pairs, {data['expressive']} expressive, "
-        f"{data['subjects']} synthetic subjects; classes {json.dumps(data['classes'])}.",
+        f"{data['subjects']} {who}; classes {json.dumps(data['classes'])}.",
         f"Budget fixed in advance (never selected on a test subject): {json.dumps(report['budget'])}.",
         "",
         "## Metrics",
@@ -65,6 +69,9 @@ def write_card(path: Path, name: str, report: dict[str, Any], fp32: Path, int8: 
             "draws, not how it does on real faces; with one face behind every pseudo-subject, a held-out "
             "pseudo-subject is not an unseen person."
         )
+    held = report.get("held_out")
+    if held:
+        lines += _held_out_text(held)
     p = report["parity"]
     lines += [
         f"FP32 vs INT8 on {p['samples']} samples: class agreement {p['class_agreement']:.4f}, max |Δp| "
@@ -74,8 +81,9 @@ def write_card(path: Path, name: str, report: dict[str, Any], fp32: Path, int8: 
         "- Flags brief facial movements and describes them (class scores, AUs) as a probabilistic observation. "
         "It is not a lie detector and says nothing reliable about what a person feels or whether they are "
         "truthful; the field itself debates how far micro-expressions reveal concealed emotion.",
-        "- Not validated on real faces. Retrain with `glimpse train` on a licensed dataset (CASME II, SAMM, "
-        "CAS(ME)^2, ...) before drawing any conclusion; expect far lower scores than the synthetic ones.",
+        "- Not validated on any micro-expression dataset (none may be used here); its only real-face check is "
+        "the small hand-labelled dev set of docs/engine.md. Retrain with `glimpse train` on a licensed dataset "
+        "(CASME II, SAMM, CAS(ME)^2, ...) before drawing any conclusion.",
         "- Frontal, aligned faces only; strong head motion, occlusion and poor light degrade it.",
         "- The generator's deformations are 2D warps of skin texture (no wrinkles, shading or teeth), with "
         "hand-set AU directions and a symmetric time profile (docs/synth.md, Limits); whatever the model "
@@ -85,3 +93,38 @@ def write_card(path: Path, name: str, report: dict[str, Any], fp32: Path, int8: 
     ]
     path.write_text("\n".join(lines))
     return path
+
+
+def _realfaces_text(corpus: dict[str, Any]) -> str:
+    train, held = corpus["identities_train"], corpus["identities_held_out"]
+    return (
+        "**Trained only on synthetic expressions on real faces** (`--source realfaces`, docs/training.md): "
+        f"{corpus['identity_frames']['train']} tracked frames of {len(train)} real people ({', '.join(train)}: "
+        "frames of the clips in ../shared/clips, read at training time, never committed), each warped by "
+        "landmark-anchored FACS action-unit displacement fields (`edge.synth.aus`) with identity augmentation "
+        "(face-shape warps, skin tone, light direction, blur, noise, JPEG, framing jitter) and nuisances in every "
+        "class (blinks, gaze shifts, speech, residual head motion); "
+        f"{corpus['recipes_seen']} class recipes, intensities 0.5-8 px peak at 128 x 128. Held out of training "
+        f"(validation and temperature only): {', '.join(held)} ({corpus['identity_frames']['held_out']} frames). "
+        f"Classification flow: `{corpus['flow']}`. No micro-expression dataset and no real facial movement was "
+        "used (every motion is a synthetic warp of a still frame), so the model may be shipped; the people in "
+        "the clips did not consent to more than demo use (clips NOTICE.md), which is why no pixel of them is "
+        "in the repository."
+    )
+
+
+def _held_out_text(held: dict[str, Any]) -> list[str]:
+    before, after = held["reliability_before"], held["reliability_after"]
+    emfacs = held["emfacs"]
+    return [
+        f"Held-out identities ({', '.join(held['identities'])}; {held['samples']} expressive synthetic pairs, "
+        f"never trained on): UF1 {held['uf1']:.4f}, UAR {held['uar']:.4f}, per-class recall "
+        f"{json.dumps(held['per_class_recall'])}; AU micro-F1 {held['au_micro_f1']:.4f}.",
+        f"Calibration: temperature {held['temperature']:.3f} fitted on those held-out identities and folded into "
+        f"the emotion layer; ECE (10 bins) {before['ece']:.4f} before, {after['ece']:.4f} after "
+        f"(NLL {held['nll_before_after'][0]:.4f} -> {held['nll_before_after'][1]:.4f}). The emotion scores are "
+        "calibrated probabilities **on synthetic held-out identities**; on real faces they are not verified.",
+        f"EMFACS reading of the AU head agrees with the emotion head on {emfacs['agreement']:.1%} of those pairs; "
+        f"UF1/UAR emotion head {emfacs['uf1_uar']['emotion_head']}, EMFACS reading {emfacs['uf1_uar']['emfacs']}, "
+        f"geometric mixes {emfacs['uf1_uar']['mix_w0.25']} (w 0.25), {emfacs['uf1_uar']['mix_w0.5']} (w 0.5).",
+    ]

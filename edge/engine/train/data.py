@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from edge.engine.features import compensate, flow_representation, spot_input
+from edge.engine.features import EVENT_FLOW, compensate, flow_representation, spot_input
 from edge.engine.labels import ENGINE_AUS
 from edge.errors import UsageError
 from edge.motion.flow import create_dis, dense_flow, optical_strain
@@ -50,7 +50,7 @@ def _spot_features(dis: object, onset: npt.NDArray[np.uint8], apex: npt.NDArray[
     return spot_input(u, v, optical_strain(u, v))
 
 
-def from_pairs(pairs: list[object], source: str, method: str = "farneback") -> TrainingSet:
+def from_pairs(pairs: list[object], source: str, method: str = EVENT_FLOW) -> TrainingSet:
     """Features of pairs with ``onset``, ``apex``, ``label``, ``aus``, ``subject``, ``expressive`` attributes."""
     dis = create_dis("ultrafast")
     boxes = canonical_boxes(128)

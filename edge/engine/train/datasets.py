@@ -31,6 +31,7 @@ import numpy.typing as npt
 
 from edge.capture.base import Frame, GrayImage
 from edge.datasets import Sample, load_dataset
+from edge.engine.features import EVENT_FLOW
 from edge.engine.labels import COMPOSITE_CLASSES, ENGINE_AUS
 from edge.engine.train.data import TrainingSet, from_pairs
 from edge.errors import DatasetError
@@ -163,9 +164,7 @@ def load_all(roots: list[DatasetRoot], include_macro: bool = False, cropped: boo
     return samples
 
 
-def prepare(
-    samples: list[Sample], tracker: FaceTracker, method: str = "farneback", rest_pairs: bool = True
-) -> Prepared:
+def prepare(samples: list[Sample], tracker: FaceTracker, method: str = EVENT_FLOW, rest_pairs: bool = True) -> Prepared:
     """Track, align and featurise ``samples``; raises :class:`DatasetError` when no sample has a face."""
     pairs: list[Any] = []
     keys: list[tuple[str, str]] = []
