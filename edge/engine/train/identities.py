@@ -37,6 +37,8 @@ CANVAS = SCALE * ALIGNED_SIZE + 2 * MARGIN
 #: Identity frames taken per clip, evenly spaced over the clip (a few poses, lights and mouth states).
 FRAMES_PER_CLIP = 6
 ASTRONAUT = "astronaut"
+#: Frames kept away from a labelled real expression (the dev set stays unseen, even as a still frame).
+EXCLUDE_MARGIN = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,13 @@ class Identity:
 def default_cache() -> Path:
     """``~/.cache/glimpse`` (outside every repository)."""
     return Path.home() / ".cache" / "glimpse"
+
+
+def default_dev_labels() -> Path:
+    """The real dev set's labels (``tests/fixtures/realdev/expressions.csv`` of the checkout)."""
+    import edge
+
+    return Path(edge.__file__).resolve().parents[1] / "tests" / "fixtures" / "realdev" / "expressions.csv"
 
 
 def default_clips() -> Path:
@@ -91,7 +100,21 @@ def astronaut() -> Identity:
     return Identity(ASTRONAUT, 0, _warp(np.clip(image, 0, 255).astype(np.uint8), m), pts.astype(np.float32))
 
 
-def _clip_identities(path: Path, tracker: object, per_clip: int) -> list[Identity]:
+def labelled_frames(labels: Path | None, margin: int = EXCLUDE_MARGIN) -> dict[str, set[int]]:
+    """Clip stem -> frames inside any labelled ``[onset, offset]`` (+- ``margin``) of a real dev-set CSV."""
+    import csv
+
+    out: dict[str, set[int]] = {}
+    if labels is None or not labels.is_file():
+        return out
+    with labels.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            lo, hi = int(row["onset"]) - margin, int(row["offset"] or row["apex"]) + margin
+            out.setdefault(Path(row["clip"]).stem, set()).update(range(lo, hi + 1))
+    return out
+
+
+def _clip_identities(path: Path, tracker: object, per_clip: int, excluded: set[int]) -> list[Identity]:
     import cv2
 
     from edge.capture.base import Frame
@@ -99,7 +122,7 @@ def _clip_identities(path: Path, tracker: object, per_clip: int) -> list[Identit
     cap = cv2.VideoCapture(str(path))
     total, fps = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), cap.get(cv2.CAP_PROP_FPS) or 30.0
     # Candidate frames evenly spaced; a frame that fails the frontal check is replaced by a later one.
-    wanted = {round((k + 0.5) * total / (2 * per_clip)) for k in range(2 * per_clip)}
+    wanted = {round((k + 0.5) * total / (4 * per_clip)) for k in range(4 * per_clip)}
     out: list[Identity] = []
     tracker.reset()  # type: ignore[attr-defined]
     n = 0
@@ -110,7 +133,7 @@ def _clip_identities(path: Path, tracker: object, per_clip: int) -> list[Identit
         n += 1
         gray = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), np.uint8)
         obs = tracker.process(Frame(n, round((n - 1) * 1e9 / fps), gray, path.stem))  # type: ignore[attr-defined]
-        if n in wanted and _frontal(obs):
+        if n in wanted and n not in excluded and _frontal(obs):
             m = canvas_transform(obs.transform)
             pts = obs.landmarks[:, :2] @ m[:, :2].T + m[:, 2]
             out.append(Identity(path.stem, n, _warp(gray, m), pts.astype(np.float32)))
@@ -128,22 +151,32 @@ def _frontal(obs: object) -> bool:
     return 0.4 < nose_x < 0.6
 
 
-def _key(files: list[Path], per_clip: int) -> str:
-    spec = [(p.name, p.stat().st_size) for p in files] + [("per_clip", per_clip), ("canvas", CANVAS), ("v", 2)]
+def _key(files: list[Path], per_clip: int, excluded: dict[str, set[int]]) -> str:
+    spec: list[object] = [(p.name, p.stat().st_size) for p in files]
+    spec += [("per_clip", per_clip), ("canvas", CANVAS), ("v", 3)]
+    spec += [(k, len(v), min(v), max(v)) for k, v in sorted(excluded.items())]
     return hashlib.sha256(json.dumps(spec).encode()).hexdigest()[:16]
 
 
 def load_identities(
-    clips_dir: Path | None = None, cache_dir: Path | None = None, per_clip: int = FRAMES_PER_CLIP
+    clips_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    per_clip: int = FRAMES_PER_CLIP,
+    exclude: Path | None = None,
 ) -> list[Identity]:
-    """The astronaut plus ``per_clip`` tracked frames of every clip (cached); raises when no clip is there."""
+    """The astronaut plus ``per_clip`` tracked frames of every clip (cached); raises when no clip is there.
+
+    Frames inside a labelled interval of ``exclude`` (a real dev-set CSV: clip, onset, apex, offset) are
+    never taken, so no labelled real expression appears in training, not even as a still frame.
+    """
     clips_dir = clips_dir or default_clips()
     files = clip_files(clips_dir)
     if not files:
         raise DatasetError(
             f"no identity clip in {str(clips_dir)!r}; expected *.mp4 files there or in its expressive/ folder"
         )
-    cache = (cache_dir or default_cache()) / "identities" / f"{_key(files, per_clip)}.npz"
+    excluded = labelled_frames(exclude)
+    cache = (cache_dir or default_cache()) / "identities" / f"{_key(files, per_clip, excluded)}.npz"
     if cache.is_file():
         with np.load(cache) as z:
             names = [str(s) for s in z["identity"]]
@@ -156,7 +189,7 @@ def load_identities(
     found: list[Identity] = []
     with MediaPipeTracker.from_config(GlimpseConfig()) as tracker:
         for path in files:
-            got = _clip_identities(path, tracker, per_clip)
+            got = _clip_identities(path, tracker, per_clip, excluded.get(path.stem, set()))
             logger.info("identity %s: %d frame(s)", path.stem, len(got))
             found += got
     cache.parent.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,14 @@ import numpy as np
 from edge.engine.features import EVENT_FLOW, compensate, event_flow, stst_input
 from edge.engine.labels import ENGINE_AUS
 from edge.engine.train.data import TrainingSet, _spot_features
-from edge.engine.train.identities import ASTRONAUT, Identity, default_cache, load_identities
+from edge.engine.train.identities import (
+    ASTRONAUT,
+    Identity,
+    default_cache,
+    default_dev_labels,
+    labelled_frames,
+    load_identities,
+)
 from edge.motion.flow import create_dis, optical_strain
 from edge.motion.rois import EYE_ROIS, REFERENCE_ROI, canonical_boxes
 
@@ -109,7 +116,8 @@ def corpus_sets(
     workers: int = 2,
 ) -> tuple[TrainingSet, TrainingSet, dict[str, object]]:
     """(training set, held-out validation set, description) of the default training source, cached."""
-    identities = load_identities(clips_dir, cache_dir)
+    dev = default_dev_labels()
+    identities = load_identities(clips_dir, cache_dir, exclude=dev)
     train_ids, val_ids = split(identities)
     frames = sorted(f"{i.identity}:{i.frame}" for i in identities)
     spec = {
@@ -139,6 +147,9 @@ def corpus_sets(
         "identities_train": sorted({i.identity for i in train_ids}),
         "identities_held_out": sorted({i.identity for i in val_ids}),
         "identity_frames": {"train": len(train_ids), "held_out": len(val_ids)},
+        "identity_frame_numbers": frames,
+        "dev_intervals_excluded": dev.is_file(),
+        "dev_frames_excluded": sum(len(v) for v in labelled_frames(dev).values()),
         "flow": EVENT_FLOW,
         "cache": str(path),
         "recipes_seen": int(len(set(train["recipe"].tolist())) - 1),
