@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 Job = tuple[str, Any]
 
 CLOSE_DRAIN_S = 2.0  # at close, wait this long for PUBACKs of queued events while connected
+#: Home Assistant births within this window re-publish discovery once (a restarting HA may send several).
+DISCOVERY_DEBOUNCE_S = 1.0
 
 
 def make_client(config: MqttConfig, device_id: str, environ: Mapping[str, str] | None = None) -> Any:
@@ -100,6 +102,9 @@ class MqttSink(SinkBase):
         self.failures = 0
         self.rejected_commands = 0
         self.connect_failures = 0
+        self._discovery_due: float | None = None  # set by paho's thread on HA's birth, cleared by the pump
+        self.discovery_published = 0
+        self._clearing: set[str] = set()  # command topics whose retained message we cleared; paho thread only
         self._outage: str | None = None  # the reason last logged for the current outage; paho thread only
         self._outage_since = 0.0
         try:
@@ -266,11 +271,31 @@ class MqttSink(SinkBase):
         topic = str(message.topic)
         payload = bytes(message.payload)
         if topic == self.topics.ha_status:
-            if payload.strip().lower() == ONLINE.encode():
-                self._jobs.put(("discovery", None))
+            if payload.strip().lower() == ONLINE.encode() and self._discovery_due is None:
+                self._discovery_due = time.monotonic() + DISCOVERY_DEBOUNCE_S
             return
+        if topic in self._clearing and not payload:
+            self._clearing.discard(topic)  # the broker echoing our own clearing of a retained command
+            return
+        if message.retain:
+            # A retained command is replayed by the broker on every (re)connect, long after whoever sent it:
+            # obeying it would lift a privacy pause at each reconnect. Ignore it and remove it from the broker.
+            self.rejected_commands += 1
+            logger.warning(
+                "ignored retained MQTT command on %r (%d bytes): commands must not be retained; clearing it",
+                topic,
+                len(payload),
+            )
+            self._clearing.add(topic)
+            self._jobs.put(("clear", topic))
+            return
+        self._command(topic, payload)
+
+    def _command(self, topic: str, payload: bytes) -> None:
         feature = topic.rsplit("/", 1)[-1]
         action, reason = parse_command(feature, payload)
+        if action == "resume" and not self._config.allow_resume:
+            action, reason = None, "resuming over MQTT is off (mqtt.allow_resume = false); resume on the device"
         if action is None:
             self.rejected_commands += 1
             logger.warning("rejected MQTT command on %r: %s", topic, reason)
@@ -279,7 +304,10 @@ class MqttSink(SinkBase):
             logger.warning("MQTT command %r ignored: no controller", action)
             return
         try:
-            getattr(self._controller, action)("mqtt")
+            if action == "pause":
+                self._controller.pause("mqtt")
+            else:
+                self._controller.resume("mqtt")
         except Exception:  # a listener's failure must not kill paho's loop thread
             logger.exception("MQTT command %r failed", action)
 
@@ -294,6 +322,10 @@ class MqttSink(SinkBase):
                 return
             try:
                 self._handle(kind, arg)
+                due = self._discovery_due
+                if due is not None and time.monotonic() >= due:
+                    self._discovery_due = None
+                    self._publish_discovery()
                 self._fill()
             except Exception:  # keep pumping: the outbox still holds every event
                 logger.exception("MQTT pump step %r failed", kind)
@@ -312,8 +344,8 @@ class MqttSink(SinkBase):
             self._publish_state()
         elif kind == "stats":
             self._publish(self.topics.stats, str(arg), qos=0)
-        elif kind == "discovery":
-            self._publish_discovery()
+        elif kind == "clear":
+            self._publish(str(arg), "", retain=True)  # an empty retained message deletes the retained one
 
     def _publish(self, topic: str, payload: str, *, qos: int = 1, retain: bool = False) -> None:
         if self.connected:
@@ -324,7 +356,8 @@ class MqttSink(SinkBase):
             self._publish(self.topics.state, self._state_json, qos=self._config.qos, retain=True)
 
     def _publish_discovery(self) -> None:
-        if self._config.discovery:
+        if self._config.discovery and self.connected:
+            self.discovery_published += 1
             for topic, payload in discovery_messages(self.topics):
                 self._publish(topic, payload, retain=True)
 
