@@ -42,6 +42,23 @@ def test_hash_password_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytes
     assert verify_password("pa55word", encoded)
 
 
+def test_new_token_prints_a_random_token_and_its_digest(capsys: pytest.CaptureFixture[str]) -> None:
+    import hashlib
+
+    from edge.dashboard.auth import token_matches
+
+    args = _parse("new-token")
+    assert args.func(args) == 0
+    first = capsys.readouterr()
+    assert args.func(args) == 0
+    second = capsys.readouterr()
+    token = first.out.strip()
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    assert f'api_token_sha256 = ["{digest}"]' in first.err
+    assert token_matches(token, ["0" * 64, digest]) and not token_matches(token + "x", [digest])
+    assert second.out.strip() != token and len(token) >= 40
+
+
 def test_missing_store_is_runtime_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = _parse("--set", f"store.path={tmp_path / 'none.db'}")
     assert args.func(args) == 1
