@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 Job = tuple[str, Any]
 
 CLOSE_DRAIN_S = 2.0  # at close, wait this long for PUBACKs of queued events while connected
+#: At start, stored events from this long before the outbox's newest queued event on are checked for a missing one.
+RECONCILE_WINDOW_S = 3600.0
 #: Home Assistant births within this window re-publish discovery once (a restarting HA may send several).
 DISCOVERY_DEBOUNCE_S = 1.0
 
@@ -125,8 +127,17 @@ class MqttSink(SinkBase):
         self._client.loop_start()
 
     def _requeue(self, backfill: Callable[[float], list[Event]]) -> None:
-        """Queue stored events that never reached the outbox (a crash between the store and outbox writes)."""
-        events = backfill(self._outbox.created - 60.0)
+        """Queue stored events that never reached the outbox (a crash between the store and outbox writes).
+
+        Only events that could really be missing are looked at: those stored since shortly before the newest
+        event the outbox ever queued (events are queued within seconds of being stored). Scanning everything
+        since the outbox was created re-sent weeks of acknowledged events once their ids had been forgotten.
+        """
+        last = self._outbox.last_queued
+        since = (
+            self._outbox.created - 60.0 if last is None else max(self._outbox.created - 60.0, last - RECONCILE_WINDOW_S)
+        )
+        events = backfill(since)
         missing = set(self._outbox.never_queued([e.id for e in events]))
         for event in events:
             if event.id in missing:
