@@ -248,3 +248,25 @@ def test_crlf_in_next_sets_no_header(locked: DashboardServer) -> None:
     c = Client(locked.url)
     status, _, page = c.request("GET", "/login?next=%2F%0D%0ASet-Cookie%3A%20injected%3D1")
     assert status == 200 and b'value="/"' in page
+
+
+def test_login_throttled_after_repeated_failures(locked: DashboardServer) -> None:
+    c = Client(locked.url)
+    for _ in range(5):
+        _login(c, "guess")
+    assert _login(c, PASSWORD) == (303, "/login?error=2")
+
+
+def test_kiosk_open_to_local_display(tmp_path: Path, store: EventStore) -> None:
+    config = config_for(tmp_path, require_login=True, password_hash=FAST_HASH)
+    with DashboardServer(config, store, None) as srv:
+        c = Client(srv.start())
+        assert c.request("GET", "/kiosk")[0] == 200
+        assert c.get_json("/api/kiosk")[0] == 200
+        assert c.get_json("/api/events")[0] == 401
+
+
+def test_loopback_without_login_still_needs_csrf(client: Client, controller: Controller) -> None:
+    assert client.post_json("/api/control", {"action": "pause"})[0] == 403
+    assert client.post_json("/api/control", {"action": "pause"}, {"X-CSRF-Token": "guess"})[0] == 403
+    assert not controller.paused
