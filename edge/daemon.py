@@ -31,18 +31,33 @@ from edge.sinks.base import Sink
 logger = logging.getLogger(__name__)
 
 
+#: A run summary keeps this many of the latest events (counts cover all of them): a daemon runs for months.
+RECENT_EVENTS = 1000
+
+
 @dataclass
 class RunSummary:
-    """What one run did (printed by the demo, analyze and bench)."""
+    """What one run did (printed by the demo, analyze and bench).
+
+    Memory stays bounded however long the run: ``events`` holds only the latest ``RECENT_EVENTS``, while
+    ``events_total`` and ``events_by_kind`` count every event.
+    """
 
     frames_in: int = 0
     frames_analyzed: int = 0
     dropped_frames: int = 0
     ring_dropped: int = 0
-    events: list[Event] = field(default_factory=list)
+    events: deque[Event] = field(default_factory=lambda: deque(maxlen=RECENT_EVENTS))
+    events_total: int = 0
+    events_by_kind: dict[str, int] = field(default_factory=dict)
     wall_s: float = 0.0
     error: str | None = None
     stats: dict[str, Any] = field(default_factory=dict)
+
+    def add_event(self, event: Event) -> None:
+        self.events.append(event)
+        self.events_total += 1
+        self.events_by_kind[event.kind] = self.events_by_kind.get(event.kind, 0) + 1
 
 
 class FrameRing:
@@ -279,7 +294,7 @@ class Daemon:
 
     def _emit(self, events: list[Event]) -> None:
         for event in events:
-            self._summary.events.append(event)
+            self._summary.add_event(event)
             self._last_event_id = event.id
             self.bus.publish_event(event)
 

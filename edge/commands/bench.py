@@ -72,7 +72,7 @@ def bench(uri: str, args: argparse.Namespace) -> dict[str, Any]:
     return {
         "input": uri,
         "frames": summary.frames_analyzed,
-        "events": len(summary.events),
+        "events": summary.events_total,
         "wall_s": round(summary.wall_s, 3),
         "fps": stats["fps"],
         "analysis_fps": round(1000.0 / analysis_ms, 1) if analysis_ms > 0 else 0.0,

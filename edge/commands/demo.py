@@ -73,16 +73,16 @@ def compare_with_truth(events: list[Event], truth: list[Any]) -> list[str]:
 
 
 def _print_summary(summary: RunSummary, store: Path, truth: list[Any]) -> None:
-    micro = sum(1 for e in summary.events if e.kind == "micro")
+    kinds = summary.events_by_kind
     print(
         f"demo done: {summary.frames_analyzed} frames in {summary.wall_s:.1f} s, "
-        f"{len(summary.events)} events ({micro} micro, {len(summary.events) - micro} macro), "
+        f"{summary.events_total} events ({kinds.get('micro', 0)} micro, {kinds.get('macro', 0)} macro), "
         f"{summary.dropped_frames} dropped frames"
     )
     print(stage_table(summary.stats))
     if truth:
         print("compared with what the generator rendered (the pipeline saw only frames):")
-        print("\n".join(compare_with_truth(summary.events, truth)))
+        print("\n".join(compare_with_truth(list(summary.events), truth)))
     print(f"events were stored in {store} (temporary: set store.path to keep them)")
 
 

@@ -119,3 +119,16 @@ def test_score_history_keeps_peaks_per_bucket_whatever_the_frame_rate() -> None:
     assert len(points) == 4  # the last 2 s only
     assert [p[0] for p in points] == [103.0, 103.5, 104.0, 104.5]
     assert [p[1] for p in points] == [1.0, 1.0, 1.0, 9.0]
+
+
+def test_the_run_summary_keeps_a_bounded_number_of_events_and_counts_all() -> None:
+    """Issue 15: the summary held every event for the life of the process (about 190 MB a month)."""
+    from edge.daemon import RECENT_EVENTS
+
+    source = ListSource(RECENT_EVENTS * 3 + 10)
+    daemon, rec = make_daemon(source, every=1, ring=64, lossless=True)
+    summary = daemon.run()
+    assert summary.events_total == len(rec.events) > RECENT_EVENTS * 3
+    assert len(summary.events) == RECENT_EVENTS
+    assert [e.id for e in summary.events] == [e.id for e in rec.events[-RECENT_EVENTS:]]  # the latest ones
+    assert summary.events_by_kind == {"micro": summary.events_total}
