@@ -17,7 +17,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from edge.capture.base import FrameSource
-from edge.capture.registry import configured_uri, is_camera, open_source
+from edge.capture.registry import configured_uri, is_camera, open_source, source_label
 from edge.capture.resilient import ResilientSource
 from edge.config import GlimpseConfig
 from edge.control import Controller
@@ -41,7 +41,7 @@ def build_daemon(
     """A ready-to-run daemon for ``config`` (nothing is opened yet but the models and the store)."""
     controller = controller or Controller()
     source = open_camera_or_source(config)
-    analyzer = build_analyzer(config, config.source.uri, Metrics())
+    analyzer = build_analyzer(config, source_label(config.source.uri), Metrics())
     try:
         sinks = [*build_sinks(config, controller), *extra_sinks]
     except BaseException:
