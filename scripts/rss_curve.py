@@ -73,9 +73,8 @@ def main() -> int:
             settled = curve[len(curve) // 3 :]
             growth = settled[-1]["rss_mb"] - settled[0]["rss_mb"]
             events = settled[-1]["events_stored"] - settled[0]["events_stored"]
-            print(
-                f"after warm-up: {growth:+.1f} MB over {events} events and {settled[-1]['wall_s'] - settled[0]['wall_s']} s"
-            )
+            span_s = settled[-1]["wall_s"] - settled[0]["wall_s"]
+            print(f"after warm-up: {growth:+.1f} MB over {events} events and {span_s} s")
     return 0
 
 
