@@ -26,6 +26,7 @@ from edge.errors import SourceError
 from edge.events.bus import EventBus
 from edge.events.model import DeviceState, Event
 from edge.pipeline import Analyzer
+from edge.sinks.backlog import DurableSink
 from edge.sinks.base import Sink
 
 logger = logging.getLogger(__name__)
@@ -226,9 +227,19 @@ class Daemon:
             events_total=self.bus.events_published,
             events_dropped=self.bus.events_dropped,
             camera=dict(getattr(self.source, "stats", {}) or {}),
+            **self._write_backlog(),
             score_history=self._score_history.points(),
         )
         return snap
+
+    def _write_backlog(self) -> dict[str, Any]:
+        """Events each durable sink holds in memory because its disk refused them, and the reason."""
+        backlogs = [sink.backlog for sink in self.bus.sinks if isinstance(sink, DurableSink)]
+        errors = [f"{b.sink}: {b.cause}" for b in backlogs if b.cause is not None]
+        return {
+            "unwritten_events": {b.sink: b.pending for b in backlogs},
+            "write_error": "; ".join(errors) or None,
+        }
 
     # -- threads ------------------------------------------------------------------------
     def _capture_loop(self) -> None:

@@ -45,6 +45,8 @@ PIPELINE_KEYS = (
     "mqtt_connected",
     "paused",
     "face_found_rate",
+    "unwritten_events",
+    "write_error",
 )
 
 

@@ -9,6 +9,7 @@ delivered in insertion order. The object is shared by the output thread
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
@@ -86,7 +87,11 @@ class Outbox(Closeable):
                     )
                     self._conn.execute("COMMIT")
                 except sqlite3.Error:
-                    self._conn.execute("ROLLBACK")
+                    # SQLite may already have rolled back (a full disk does): a ROLLBACK then fails with
+                    # "no transaction is active" and would hide the real error ("database or disk is full").
+                    if self._conn.in_transaction:
+                        with contextlib.suppress(sqlite3.Error):
+                            self._conn.execute("ROLLBACK")
                     raise
                 seq = int(cur.lastrowid or 0)
                 if seq % 100 == 0:

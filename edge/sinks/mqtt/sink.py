@@ -23,7 +23,7 @@ from typing import Any
 from edge.control import Controller
 from edge.errors import SinkError
 from edge.events.model import DeviceState, Event
-from edge.sinks.base import SinkBase
+from edge.sinks.backlog import Backlog, DurableSink
 from edge.sinks.mqtt.config import MqttConfig
 from edge.sinks.mqtt.messages import OFFLINE, ONLINE, Topics, discovery_messages, parse_command
 from edge.sinks.mqtt.outbox import Outbox
@@ -67,7 +67,7 @@ def make_client(config: MqttConfig, device_id: str, environ: Mapping[str, str] |
     return client
 
 
-class MqttSink(SinkBase):
+class MqttSink(DurableSink):
     """Publishes to ``<prefix>/<device>/...``; see docs/outputs.md for topics and payloads.
 
     Usage::
@@ -101,7 +101,6 @@ class MqttSink(SinkBase):
         self._last_stats = -float("inf")
         self._closed = False
         self.delivered = 0
-        self.failures = 0
         self.rejected_commands = 0
         self.connect_failures = 0
         self._discovery_due: float | None = None  # set by paho's thread on HA's birth, cleared by the pump
@@ -109,6 +108,7 @@ class MqttSink(SinkBase):
         self._clearing: set[str] = set()  # command topics whose retained message we cleared; paho thread only
         self._outage: str | None = None  # the reason last logged for the current outage; paho thread only
         self._outage_since = 0.0
+        self.backlog = Backlog(self.name, str(self._outbox.path), self._queue_event, (SinkError,))
         try:
             if backfill is not None:
                 self._requeue(backfill)
@@ -150,20 +150,22 @@ class MqttSink(SinkBase):
             )
 
     # --- output thread -------------------------------------------------------------------------------
-    def on_event(self, event: Event) -> None:
-        try:
-            self._outbox.add(event.id, self.topics.events, event.model_dump_json())
-        except SinkError as exc:
-            self.failures += 1
-            logger.error("event %s not queued for MQTT: %s", event.id, exc)
-            return
+    def _queue_event(self, event: Event) -> None:
+        """Commit one event to the outbox (raises :class:`SinkError`: the backlog keeps it) and wake the pump."""
+        self._outbox.add(event.id, self.topics.events, event.model_dump_json())
         self._jobs.put(("fill", None))
+
+    @property
+    def failures(self) -> int:
+        """Events that never reached the outbox (the backlog overflowed, or still waited at close)."""
+        return self.backlog.dropped
 
     def on_state(self, state: DeviceState) -> None:
         self._state_json = state.model_dump_json()
         self._jobs.put(("state", None))
 
     def on_stats(self, stats: Mapping[str, Any]) -> None:
+        self.backlog.retry()
         now = time.monotonic()
         if now - self._last_stats < self._config.stats_interval_s:
             return
@@ -194,6 +196,7 @@ class MqttSink(SinkBase):
     def close(self) -> None:
         if self._closed:
             return
+        self.backlog.close()
         if self.connected:
             self.flush(CLOSE_DRAIN_S)  # a clean stop delivers what it can; the rest waits in the outbox
         self._closed = True
