@@ -10,6 +10,12 @@ each step (VmRSS from /proc/self/status, so Linux only).
     PYTHONPATH=/tmp/rsspkgs .venv/bin/python scripts/measure_http_rss.py --all
     # after: pip install --target /tmp/rsspkgs uvicorn starlette aiohttp
 
+``--idle`` instead opens 50 idle connections and one that stops mid request
+line against each stack (uvicorn with ``timeout_keep_alive=2`` and
+``limit_concurrency=8``, aiohttp with its defaults, the Glimpse dashboard with
+``read_timeout_s=2`` and ``max_connections=8``), waits 8 s, and prints how
+many the server still holds open and what a new request gets.
+
 Numbers are printed, not asserted.
 """
 
@@ -60,6 +66,20 @@ def serve_stdlib(port: int) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
 
+def serve_glimpse(port: int) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from edge.config import validate
+    from edge.dashboard.server import DashboardServer
+    from edge.events.store import EventStore
+
+    tmp = Path(tempfile.mkdtemp(prefix="glimpse-http-"))
+    dash = {"port": port, "read_timeout_s": 2, "max_connections": 8, "max_stream_clients": 4}
+    config = validate({"store": {"path": str(tmp / "e.db")}, "dashboard": dash})
+    DashboardServer(config, EventStore(tmp / "e.db"), None).start()
+
+
 def serve_starlette(port: int) -> None:
     import uvicorn
     from starlette.applications import Starlette
@@ -71,7 +91,9 @@ def serve_starlette(port: int) -> None:
         return JSONResponse({"ok": True, "path": request.url.path})
 
     app = Starlette(routes=[Route("/api/{name}", api)])
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", timeout_keep_alive=5)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="error", timeout_keep_alive=2, limit_concurrency=8
+    )
     server = uvicorn.Server(config)
     threading.Thread(target=server.run, daemon=True).start()
 
@@ -96,7 +118,35 @@ def serve_aiohttp(port: int) -> None:
     threading.Thread(target=run, daemon=True).start()
 
 
-STACKS = {"stdlib": serve_stdlib, "starlette": serve_starlette, "aiohttp": serve_aiohttp}
+STACKS = {"stdlib": serve_stdlib, "starlette": serve_starlette, "aiohttp": serve_aiohttp, "glimpse": serve_glimpse}
+
+
+def idle_probe(stack: str) -> None:
+    port = free_port()
+    STACKS[stack](port)
+    time.sleep(1.5)
+    held = [socket.create_connection(("127.0.0.1", port)) for _ in range(50)]
+    slow = socket.create_connection(("127.0.0.1", port))
+    slow.sendall(b"GET /api/x HT")
+    held.append(slow)
+    time.sleep(8)
+    still_open = 0
+    for sock in held:  # open: no end-of-stream yet (a 503 answer followed by a close counts as closed)
+        sock.setblocking(False)
+        try:
+            while sock.recv(65536):
+                pass
+        except BlockingIOError:
+            still_open += 1
+        except OSError:
+            pass
+    probe = socket.create_connection(("127.0.0.1", port), timeout=5)
+    probe.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    try:
+        answer = probe.recv(200).split(b"\r\n")[0].decode()
+    except OSError as exc:
+        answer = f"no answer ({exc})"
+    print(f"{stack:10s} after 8 s: {still_open} of 51 idle/slow connections still open; a new request got {answer!r}")
 
 
 def child(stack: str) -> None:
@@ -129,10 +179,20 @@ def child(stack: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--all", action="store_true", help="also uvicorn+Starlette and aiohttp (must be importable)")
+    parser.add_argument("--idle", action="store_true", help="idle and slow connections instead of memory")
     parser.add_argument("--child", choices=sorted(STACKS), help=argparse.SUPPRESS)
+    parser.add_argument("--idle-child", choices=sorted(STACKS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child)
+        return
+    if args.idle_child:
+        idle_probe(args.idle_child)
+        return
+    if args.idle:
+        for stack in ["glimpse", "starlette", "aiohttp"] if args.all else ["glimpse"]:
+            cmd = [sys.executable, __file__, "--idle-child", stack]
+            print(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip())
         return
     results = []
     for stack in ["stdlib", "starlette", "aiohttp"] if args.all else ["stdlib"]:
