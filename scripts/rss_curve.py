@@ -46,12 +46,21 @@ def main() -> int:
     parser.add_argument("--fps", type=float, default=30.0, help="its frame rate")
     parser.add_argument("--every", type=float, default=10.0, help="sampling period (wall seconds)")
     parser.add_argument("--limit", type=float, default=300.0, help="stop after this many wall seconds")
+    parser.add_argument(
+        "--ring",
+        type=int,
+        default=0,
+        help="capture.ring_frames (0: the default); a file fills the ring when "
+        "analysis is slower than decoding, which is bounded growth, not a leak",
+    )
     args = parser.parse_args()
     glimpse = Path(sys.executable).with_name("glimpse")
     with tempfile.TemporaryDirectory(prefix="glimpse-rss-") as tmp:
         db = Path(tmp) / "events.db"
         uri = f"synthetic:demo?seconds={args.seconds}&fps={args.fps:g}&realtime=false"
         settings = [f"source.uri={uri}", f"store.path={db}", f"logs.dir={tmp}/logs", "dashboard.port=0"]
+        if args.ring:
+            settings.append(f"capture.ring_frames={args.ring}")
         cmd = [str(glimpse), "run", *[arg for s in settings for arg in ("--set", s)]]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         t0 = time.monotonic()
