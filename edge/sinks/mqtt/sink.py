@@ -141,7 +141,7 @@ class MqttSink(DurableSink):
         missing = set(self._outbox.never_queued([e.id for e in events]))
         for event in events:
             if event.id in missing:
-                self._outbox.add(event.id, self.topics.events, event.model_dump_json())
+                self.backlog.submit(event)  # a full disk at start keeps it in memory instead of failing the start
         if missing:
             logger.warning(
                 "re-queued %d stored event(s) that never reached the MQTT outbox (the daemon stopped between "
