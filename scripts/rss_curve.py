@@ -78,12 +78,17 @@ def main() -> int:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(timeout=60)
-        if len(curve) >= 3:
-            settled = curve[len(curve) // 3 :]
-            growth = settled[-1]["rss_mb"] - settled[0]["rss_mb"]
+        if len(curve) >= 6:
+            settled = curve[len(curve) // 3 :]  # after warm-up (models loaded, caches and the ring filled)
+            half = len(settled) // 2
+            first, second = settled[:half], settled[half:]
+            mean = [sum(p["rss_mb"] for p in part) / len(part) for part in (first, second)]
+            rss = [p["rss_mb"] for p in settled]
             events = settled[-1]["events_stored"] - settled[0]["events_stored"]
-            span_s = settled[-1]["wall_s"] - settled[0]["wall_s"]
-            print(f"after warm-up: {growth:+.1f} MB over {events} events and {span_s} s")
+            print(
+                f"after warm-up: {min(rss):.1f}-{max(rss):.1f} MB; mean {mean[0]:.1f} MB then {mean[1]:.1f} MB "
+                f"while {events} more events were stored"
+            )
     return 0
 
 
