@@ -66,7 +66,7 @@ class ArgusSource(SourceBase):
     """
 
     def __init__(self, uri: SourceURI, *, capture_factory: CaptureFactory | None = None) -> None:
-        super().__init__()
+        super().__init__(uri.scheme)
         self.uri = uri
         try:
             self.sensor_id = int(uri.target or "0")
