@@ -3,7 +3,7 @@
 The capture thread never blocks on analysis: frames go into a bounded ring
 and, when analysis falls behind, the oldest frame is dropped and counted.
 The analysis thread runs the :class:`~edge.pipeline.Analyzer`; events go to
-the :class:`~edge.events.bus.EventBus`, whose own thread feeds the sinks. A
+the :class:`~edge.sinks.bus.EventBus`, whose own thread feeds the sinks. A
 stats timer publishes the daemon's stats snapshot to the bus (and to stats
 listeners such as the systemd reporter) every ``bus.stats_interval_s``: the
 daemon pushes its data, nobody calls back into it from another thread.
@@ -26,10 +26,10 @@ from edge.capture.base import Frame, FrameSource
 from edge.config import GlimpseConfig
 from edge.control import Controller
 from edge.errors import SourceError
-from edge.events.bus import EventBus
 from edge.events.model import DeviceState, Event
 from edge.pipeline import Analyzer
 from edge.sinks.base import Sink
+from edge.sinks.bus import EventBus
 
 if TYPE_CHECKING:
     from edge.dashboard.feed import DashboardFeed

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from edge.capture.base import Frame
 from edge.closing import Closeable
 from edge.engine.base import Classifier
-from edge.events.factory import EventFactory
+from edge.eventfactory import EventFactory
 from edge.events.model import Event
 from edge.face.base import FaceObservation, FaceTracker
 from edge.metrics import Metrics
@@ -62,7 +62,8 @@ class Analyzer(Closeable):
         self.face_present = False
 
     def process(self, frame: Frame, arrival_ns: int | None = None) -> list[Event]:
-        self.factory.clock.anchor(frame.t_ns)
+        if self.frames_seen == 0:
+            self.factory.anchor(frame.t_ns)
         self.frames_seen += 1
         with self.metrics.stage("face"):
             face = self.stages.tracker.process(frame)

@@ -12,7 +12,7 @@ from edge.capture.base import Frame, SourceBase, SourceInfo
 from edge.config import GlimpseConfig, validate
 from edge.daemon import Daemon
 from edge.engine.base import Classification
-from edge.events.factory import EventFactory, SensorClock
+from edge.eventfactory import EventFactory
 from edge.events.model import DeviceState, Event
 from edge.face.base import FaceObservation
 from edge.face.fullframe import FullFrameTracker
@@ -126,6 +126,6 @@ def make_daemon(
 ) -> tuple[Daemon, Recorder]:
     config: GlimpseConfig = validate({"capture": {"ring_frames": ring}, "bus": {"stats_interval_s": 0.05}})
     stages = Stages(FullFrameTracker(), StepMotion(motion_delay_s), EveryNSpotter(every), UnknownClassifier())
-    analyzer = Analyzer(stages, EventFactory("dev", "list", SensorClock()), Metrics())
+    analyzer = Analyzer(stages, EventFactory("dev", "list"), Metrics())
     recorder = Recorder()
     return Daemon(config, source, analyzer, [recorder], lossless=lossless), recorder

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from edge.events.bus import EventBus
 from edge.events.model import DeviceState, Event
 from edge.sinks.base import SinkBase
+from edge.sinks.bus import EventBus
 
 from tests_support import make_event
 

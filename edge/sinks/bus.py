@@ -103,7 +103,7 @@ class EventBus:
                     sink.on_stats(payload)
             except Exception:  # a broken sink must not take the others down
                 self.sink_errors += 1
-                logger.exception("sink %s failed on %s", getattr(sink, "name", sink), kind)
+                logger.exception("sink %s failed on %s", sink.name, kind)
 
     def close(self, timeout_s: float = 10.0) -> None:
         """Deliver everything queued, stop the thread and close every sink."""
@@ -127,7 +127,7 @@ class EventBus:
             try:
                 sink.close()
             except Exception:
-                logger.exception("sink %s failed to close", getattr(sink, "name", sink))
+                logger.exception("sink %s failed to close", sink.name)
         self.sinks = []
 
     def __enter__(self) -> EventBus:
