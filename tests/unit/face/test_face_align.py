@@ -30,7 +30,8 @@ def test_crop_transform_puts_the_reference_face_at_the_datasets_framing() -> Non
     crop_y = align.apply_affine(m, brow_chin)[:, 1] / ALIGNED_SIZE
     assert crop_cheeks == pytest.approx([-0.10, 1.07], abs=1e-3)
     assert crop_y == pytest.approx([0.095, 1.03], abs=1e-3)
-    assert align.eye_similarity is not None
+    assert math.degrees(math.atan2(m[1, 0], m[0, 0])) == pytest.approx(-10.0, abs=1e-3)  # the face's roll undone
+    assert m[0, 0] == pytest.approx(m[1, 1], rel=1e-5) and m[0, 1] == pytest.approx(-m[1, 0], rel=1e-5)  # no shear
 
 
 def test_eye_similarity_of_mapped_reference_is_exact() -> None:
