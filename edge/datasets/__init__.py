@@ -4,7 +4,18 @@ No dataset ships with Glimpse: these read the annotation files a licensed user h
 :class:`Sample` type. openpyxl is imported only when a workbook is read.
 """
 
-from edge.datasets.base import COMPOSITE_CLASSES, Sample, composite_class, parse_aus
+from edge.datasets.aus import parse_aus
+from edge.datasets.base import COMPOSITE_CLASSES, Sample, composite_class
 from edge.datasets.registry import DATASETS, load_dataset
+from edge.datasets.rows import Samples, SkippedRow
 
-__all__ = ["COMPOSITE_CLASSES", "DATASETS", "Sample", "composite_class", "load_dataset", "parse_aus"]
+__all__ = [
+    "COMPOSITE_CLASSES",
+    "DATASETS",
+    "Sample",
+    "Samples",
+    "SkippedRow",
+    "composite_class",
+    "load_dataset",
+    "parse_aus",
+]
