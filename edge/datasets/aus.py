@@ -62,7 +62,9 @@ def _token(raw: str) -> str | None:
 
 def _split(value: str) -> list[str]:
     """Split on ``+``, ``,`` and ``;`` outside parentheses (``(R6 or R12)+R15`` -> two tokens)."""
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in value:
         depth += (char == "(") - (char == ")")
         if char in "+,;" and depth <= 0:
