@@ -17,10 +17,10 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
-from edge.engine.features import canonical_representation
 from edge.engine.labels import COMPOSITE_CLASSES
-from edge.engine.train.flows import write_flow_image
+from edge.motion.features import canonical_representation
 from edge.synth.pairs import make_pairs
+from edge.train.flows import write_flow_image
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ SAMM's key) and alternatives ``(R6 or R12)``, ``L12 or L14``. Positions become s
 letter can be confused with: ``AU12R``, ``AU12L``, ``AU12U`` (unilateral, side not given), ``AU12asym``,
 ``AU23top``, ``AU18bottom``; intensities are dropped. ``ref(X)`` is read as ``X``: the sheets do not define
 ``ref``, and the AU inside is coded. Alternatives between different AUs stay one token ``(AU6R|AU12R)``,
-which names no single AU (``edge.engine.train`` does not learn it); alternatives that differ only in
+which names no single AU (``edge.train`` does not learn it); alternatives that differ only in
 position or intensity (``A/L12``, ``4A/B``) give that AU, without a position. Anything else (``Chewing``,
 ``soft focus``) is kept as written.
 """

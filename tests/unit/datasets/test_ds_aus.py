@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from edge.datasets import parse_aus
-from edge.engine.train.datasets import engine_aus
+from edge.train.datasets import engine_aus
 
 
 @pytest.mark.parametrize(

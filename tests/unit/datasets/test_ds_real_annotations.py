@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from edge.datasets import Samples, load_dataset
-from edge.engine.train.datasets import engine_aus
+from edge.train.datasets import engine_aus
 
 ANNOTATIONS = Path(
     os.environ.get("GLIMPSE_ANNOTATIONS", Path(__file__).resolve().parents[4] / "shared" / "annotations")

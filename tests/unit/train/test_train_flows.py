@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from edge.engine.labels import COMPOSITE_CLASSES
-from edge.engine.train.flows import read_manifest, write_flow_image
 from edge.evaluation.formats import read_recognition
 from edge.evaluation.recognition import score_recognition
+from edge.train.flows import read_manifest, write_flow_image
 
 REPO = Path(__file__).resolve().parents[3]
 SHIPPED = REPO / "models" / "glimpse_me.onnx"
@@ -26,7 +26,7 @@ TORCH = "PyTorch is not installed (the 'train' extra): glimpse train cannot run"
 
 
 def _parser() -> argparse.ArgumentParser:
-    from edge.engine import train_cli
+    from edge.train import cli as train_cli
 
     parser = argparse.ArgumentParser()
     train_cli.register(parser.add_subparsers())
@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
 @pytest.fixture(scope="module")
 def synth_flows(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A manifest of flow PNGs from edge.synth pairs: subjects S01-S03 as 'synth_a', S04-S06 as 'synth_b'."""
-    from edge.engine.features import canonical_representation
+    from edge.motion.features import canonical_representation
     from edge.synth.pairs import make_pairs
 
     root = tmp_path_factory.mktemp("flows")
@@ -78,7 +78,7 @@ def test_png_channels_are_u_v_strain_and_bad_rows_are_skipped(tmp_path: Path) ->
 
 def test_loso_from_scratch_reports_overall_and_per_dataset(synth_flows: Path, tmp_path: Path) -> None:
     pytest.importorskip("torch", reason=TORCH)
-    from edge.engine.train.flows_fit import FlowBudget, run_flows
+    from edge.train.flows_fit import FlowBudget, run_flows
 
     flows = read_manifest(synth_flows)
     assert not flows.skipped and set(flows.counts()) == {"synth_a", "synth_b"}
@@ -95,8 +95,8 @@ def test_loso_from_scratch_reports_overall_and_per_dataset(synth_flows: Path, tm
 
 def test_each_fold_trains_on_every_other_subject_only(synth_flows: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("torch", reason=TORCH)
-    from edge.engine.train import flows_fit
     from edge.evaluation.loso import loso_folds
+    from edge.train import flows_fit
 
     flows = read_manifest(synth_flows)
     trained: list[np.ndarray] = []
@@ -121,8 +121,8 @@ def test_each_fold_trains_on_every_other_subject_only(synth_flows: Path, monkeyp
 def test_init_loads_the_shipped_model_exactly(synth_flows: Path) -> None:
     pytest.importorskip("torch", reason=TORCH)
     from edge.engine.model import classify_flow
-    from edge.engine.train.flows_fit import emotion_probabilities, init_from_onnx
-    from edge.engine.train.net import GlimpseNet
+    from edge.train.flows_fit import emotion_probabilities, init_from_onnx
+    from edge.train.net import GlimpseNet
 
     flows = read_manifest(synth_flows)
     net = init_from_onnx(GlimpseNet(), SHIPPED).eval()

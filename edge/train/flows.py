@@ -24,9 +24,9 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.datasets.rows import SkippedRow
-from edge.engine.features import minmax
 from edge.engine.labels import COMPOSITE_CLASSES
 from edge.errors import DatasetError
+from edge.motion.features import minmax
 
 logger = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ import torch
 from torch import nn
 
 from edge.engine.labels import COMPOSITE_CLASSES
-from edge.engine.train.flows import FlowSet
-from edge.engine.train.net import GlimpseNet
 from edge.errors import ModelError
 from edge.evaluation.formats import RecognitionRow
+from edge.train.flows import FlowSet
+from edge.train.net import GlimpseNet
 
 logger = logging.getLogger(__name__)
 
@@ -152,8 +152,8 @@ def run_flows(flows: FlowSet, out_dir: Path, name: str, budget: FlowBudget, init
     """LOSO on ``flows``; writes ``<name>.flows.loso.csv`` and ``<name>.flows.report.json``, returns the report."""
     import json
 
-    from edge.engine.train.datasets import write_rows
     from edge.evaluation.recognition import score_recognition
+    from edge.train.datasets import write_rows
 
     rows = loso(flows, budget, init)
     out_dir.mkdir(parents=True, exist_ok=True)

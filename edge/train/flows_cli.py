@@ -60,8 +60,8 @@ def _init_path(value: str | None) -> Path | None:
 
 def train_flows(args: argparse.Namespace) -> int:
     """Run LOSO on the manifest with the budget given on the command line; print UF1/UAR overall and per dataset."""
-    from edge.engine.train.flows import read_manifest
-    from edge.engine.train.flows_fit import FlowBudget, run_flows
+    from edge.train.flows import read_manifest
+    from edge.train.flows_fit import FlowBudget, run_flows
 
     # The budget is fixed here, from the command line, before any image is read or any fold is scored.
     budget = FlowBudget(epochs=args.epochs, lr=args.lr, batch=args.batch, seed=args.seed)

@@ -13,8 +13,8 @@ from typing import Any
 
 from edge.cli_common import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, add_config_args, config_from_args
 from edge.datasets import DATASETS
-from edge.engine.train.flows_cli import add_flow_args, flows_usage, train_flows
 from edge.errors import ConfigError, DatasetError, GlimpseError
+from edge.train.flows_cli import add_flow_args, flows_usage, train_flows
 
 logger = logging.getLogger(__name__)
 
@@ -99,10 +99,10 @@ def _handle(args: argparse.Namespace) -> int:
 
 
 def _train_synthetic(args: argparse.Namespace) -> int:
-    from edge.engine.train.data import synthetic_set
-    from edge.engine.train.fit import Budget
-    from edge.engine.train.pipeline import run
     from edge.paths import models_dir
+    from edge.train.data import synthetic_set
+    from edge.train.fit import Budget
+    from edge.train.pipeline import run
 
     data = synthetic_set(args.subjects, args.per_subject, args.seed, args.source)
     report = run(
@@ -134,9 +134,9 @@ def _inside_repository(out: Path) -> bool:
 
 
 def _train_datasets(args: argparse.Namespace) -> int:
-    from edge.engine.train.datasets import DatasetRoot, load_all, prepare, train_on_datasets, with_synthetic
-    from edge.engine.train.fit import Budget
     from edge.face.registry import build_tracker
+    from edge.train.datasets import DatasetRoot, load_all, prepare, train_on_datasets, with_synthetic
+    from edge.train.fit import Budget
 
     try:
         config = config_from_args(args)
@@ -156,7 +156,7 @@ def _train_datasets(args: argparse.Namespace) -> int:
         finally:
             tracker.close()
         if args.with_synth:
-            from edge.engine.train.data import synthetic_set
+            from edge.train.data import synthetic_set
 
             prepared = with_synthetic(prepared, synthetic_set(args.subjects, args.per_subject, args.seed, args.source))
         report = train_on_datasets(prepared, args.out, args.name, budget, not args.no_loso, config.face.tracker)
