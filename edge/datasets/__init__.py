@@ -1,7 +1,9 @@
-"""Loaders for the licensed micro-expression datasets (CASME II, SAMM, SAMM-LV, CAS(ME)^2, CAS(ME)^3 A, MEGC2019).
+"""Loaders for the licensed micro-expression datasets.
 
-No dataset ships with Glimpse: these read the annotation files a licensed user holds and yield one common
-:class:`Sample` type. openpyxl is imported only when a workbook is read.
+CASME II, SAMM, SAMM-LV, CAS(ME)^2, CAS(ME)^3 part A, SMIC-HS and the MEGC2019 composite. No dataset ships with
+Glimpse: these read the annotation files a licensed user holds and yield one common :class:`Sample` type, in a
+:class:`Samples` list that also names the rows skipped. openpyxl / xlrd are imported only when a workbook is
+read.
 """
 
 from edge.datasets.aus import parse_aus
