@@ -39,7 +39,7 @@ def test_unknown_dataset_lists_names(tmp_path: Path) -> None:
 def test_casme2_quirks_and_frame_paths(dataset_roots: dict[str, Path]) -> None:
     samples = by_name(load_dataset("casme2", dataset_roots["casme2"]))
     first = samples["EP02_01f"]
-    assert (first.subject, first.onset, first.apex, first.offset) == ("01", 46, 59, 86)
+    assert (first.subject, first.onset, first.apex, first.offset) == ("01", 46, 61, 90)
     assert first.frame_path(46).is_file() and first.frame_path(46).name == "img46.jpg"
     assert first.composite == "positive" and first.fps == 200 and first.kind == "micro"
     slash = samples["EP03_02"]
@@ -78,7 +78,7 @@ def test_samm_lv_header_row_10_apex_minus_one_onset_zero_skipped(
     assert "row 14: row skipped: onset 0" in caplog.text and "1 row(s) skipped" in caplog.text
     assert [s.kind for s in samples.values()] == ["macro", "micro", "micro"]
     assert samples["006_1_2"].apex is None and samples["006_1_2"].clip == "006_1"
-    assert samples["006_1_1"].frame_path(566).is_file() and samples["006_1_1"].frame_path(566).name == "006_1_0566.jpg"
+    assert samples["006_1_1"].frame_path(560).is_file() and samples["006_1_1"].frame_path(560).name == "006_1_0560.jpg"
     assert samples["007_6_1"].composite is None and samples["007_6_1"].emotion == ""
 
 
@@ -87,7 +87,7 @@ def test_casme_sq_naming_rules_offset_zero_coders_class(dataset_roots: dict[str,
     samples = by_name(loaded)
     anger = samples["anger1_1"]
     assert (anger.subject, anger.clip, anger.kind, anger.fps) == ("15", "15_0401girlcrashing", "macro", 30)
-    assert anger.frame_path(557).is_file()
+    assert anger.frame_path(540).is_file()
     disgust = samples["disgust1_1"]
     assert disgust.offset == disgust.apex == 105 and disgust.kind == "micro"
     happy = samples["happy2_3"]
@@ -181,7 +181,7 @@ def test_samm_without_header_names_row_14(tmp_path: Path) -> None:
 
 def test_bad_rows_are_skipped_with_their_row_and_reason(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     header = list(CASME2_HEADER)
-    rows: list[list[object]] = [header, ["01", "EP02_01f", None, 46, 59, 86, None, "12", "happiness"]]
+    rows: list[list[object]] = [header, ["01", "EP02_01f", None, 46, 61, 90, None, "12", "happiness"]]
     rows.append(["02", "EP01_01", None, "abc", 3, 9, None, "4", "fear"])
     rows.append(["03", "EP01_02", None, 40, None, 10, None, "4", "fear"])
     loaded = load_dataset("casme2", _broken(tmp_path / "coding.xlsx", rows))
