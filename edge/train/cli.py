@@ -79,6 +79,8 @@ def _handle(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     problem = flows_usage(args)
+    if not problem and args.flows is not None and _inside_repository(args.out):
+        problem = f"--out {str(args.out)!r} is inside the Glimpse repository; expected a folder outside it"
     if problem:
         print(problem)
         return EXIT_USAGE
