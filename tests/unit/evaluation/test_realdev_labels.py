@@ -55,7 +55,7 @@ def test_expressions_are_well_formed() -> None:
         assert 1 <= onset <= apex <= offset <= FRAMES[row["clip"]], f"{where}: {onset}, {apex}, {offset}"
         assert row["label"] in LABELS, f"{where}: label {row['label']!r}"
         assert row["kind"] in KINDS, f"{where}: kind {row['kind']!r}"
-        duration_s = (offset - onset + 1) / FPS[row["clip"]]
+        duration_s = (offset - onset) / FPS[row["clip"]]  # as glimpse measures it: offset time - onset time
         assert row["kind"] == ("macro" if duration_s > 0.5 else "micro"), f"{where}: {duration_s:.3f} s"
         assert row["aus"] and all(part.isdigit() for part in row["aus"].split("+")), f"{where}: aus {row['aus']!r}"
         assert row["notes"].strip(), f"{where}: empty notes"
