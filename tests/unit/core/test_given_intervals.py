@@ -37,7 +37,7 @@ def test_each_bad_row_gets_a_message_naming_it_and_the_rest_survive(tmp_path: Pa
 
 
 def test_missing_file_wrong_header_and_no_rows_are_usage_errors(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="cannot read intervals file .*nope.csv"):
+    with pytest.raises(UsageError, match=r"cannot read intervals file .*nope\.csv"):
         read_given_intervals(tmp_path / "nope.csv")
     with pytest.raises(UsageError, match="has header 'onset,peak,offset'; expected the columns onset,apex,offset"):
         read_given_intervals(_write(tmp_path, "onset,peak,offset\n1,2,3\n"))
