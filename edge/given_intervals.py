@@ -159,14 +159,18 @@ def classify_given_intervals(
             f"{row.where}: frames {row.onset}-{row.offset} go past the video's last frame {result.frames_read}; "
             "expected frames inside the video"
         )
-    for key in sorted(done):
-        outcome = done[key]
-        if isinstance(outcome, str):
-            result.problems.append(RowProblem(key, outcome))
-        else:
-            result.events.append(outcome)
+    _in_input_order(done, result)
     result.wall_s = time.perf_counter() - t0
     return result
+
+
+def _in_input_order(done: dict[int, Event | str], result: GivenResult) -> None:
+    for row in sorted(done):
+        outcome = done[row]
+        if isinstance(outcome, str):
+            result.problems.append(RowProblem(row, outcome))
+        else:
+            result.events.append(outcome)
 
 
 def _classify(
