@@ -167,6 +167,7 @@ class Daemon:
         self._stats_listeners: list[Callable[[Mapping[str, Any]], None]] = []
         self._stats_done = threading.Event()
         self._face_present = False
+        self._state_lock = threading.Lock()
         self._reset_pending = threading.Event()
         self._capture_done = threading.Event()
         self._summary = RunSummary()
@@ -286,7 +287,7 @@ class Daemon:
                 self._score_history.add(time.time(), self.analyzer.last_score)
                 if self.analyzer.face_present != self._face_present:
                     self._face_present = self.analyzer.face_present
-                    self._publish_state(self._state, "face" if self._face_present else "no face")
+                    self._publish_state(None, "face" if self._face_present else "no face")
                 for listener in self._frame_listeners:
                     listener()
                 self._emit(events)
@@ -324,17 +325,24 @@ class Daemon:
             self._reset_pending.set()  # the analysis thread resets its own state
         self._publish_state("paused" if paused else "running", reason)
 
-    def _publish_state(self, state: str, reason: str) -> None:
-        self._state = state
-        running = state == "running"
-        self.bus.publish_state(
-            DeviceState(
-                state=state,  # type: ignore[arg-type]
-                capturing=running and not self.controller.paused,
-                paused=self.controller.paused,
-                face_present=running and self._face_present,
-                last_event_id=self._last_event_id,
-                reason=reason,
-                t=datetime.now(timezone.utc),
+    def _publish_state(self, state: str | None, reason: str) -> None:
+        """Publish ``state`` (None: the current one, e.g. when only ``face_present`` changed).
+
+        Called from the controller's, the analysis and the main thread; the lock keeps a face change from
+        re-publishing a state that a pause has just replaced (``publish_state`` never blocks).
+        """
+        with self._state_lock:
+            if state is not None:
+                self._state = state
+            running = self._state == "running"
+            self.bus.publish_state(
+                DeviceState(
+                    state=self._state,  # type: ignore[arg-type]
+                    capturing=running and not self.controller.paused,
+                    paused=self.controller.paused,
+                    face_present=running and self._face_present,
+                    last_event_id=self._last_event_id,
+                    reason=reason,
+                    t=datetime.now(timezone.utc),
+                )
             )
-        )
