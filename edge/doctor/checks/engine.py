@@ -48,8 +48,8 @@ def check_backend(ctx: DoctorContext) -> list[Finding]:
             fix = (
                 "pip install onnxruntime in the venv (scripts/install.sh)"
                 if backend == "onnxruntime"
-                else "TensorRT comes with JetPack (python3-libnvinfer); pycuda: pip install pycuda in the venv "
-                "created with --system-site-packages"
+                else "TensorRT comes with JetPack 6 (python3-libnvinfer); pycuda: PATH=/usr/local/cuda/bin:$PATH "
+                "CUDA_ROOT=/usr/local/cuda pip install pycuda in the venv created with --system-site-packages"
             )
             return [Finding("backend", Status.FAIL, f"{backend}: cannot import {module}: {exc}", fix)]
     return [Finding("backend", Status.OK, f"{backend} importable")]
