@@ -333,6 +333,13 @@ def test_lores_keeps_the_16_9_mode_aspect_and_is_cropped_in_the_centre() -> None
     assert cam.lores_squash() == pytest.approx(1.0, abs=0.01)
     assert frame is not None and frame.gray.shape == (480, 640) and (info.width, info.height) == (640, 480)
     assert int(frame.gray[0, 0]) == (896 - 640) // 2  # the centre of the configured plane
+    old = cam.create_video_configuration(  # what the source used to ask for: a 4:3 lores beside a 16:9 main
+        main={"size": (1536, 864), "format": "YUV420"},
+        lores={"size": (640, 480), "format": "YUV420"},
+        sensor={"output_size": (1536, 864), "bit_depth": 10},
+    )
+    cam.configure(old)
+    assert cam.lores_squash() == pytest.approx(0.75)  # faces 25 % narrower
 
 
 def test_crop_follows_the_size_libcamera_configured() -> None:
