@@ -130,6 +130,9 @@ def check_engine_cache(ctx: DoctorContext) -> list[Finding]:
                     fix,
                 )
             )
+        elif not any((cache / n).with_suffix(".json").is_file() for n in mine if f"trt{version}" in n):
+            detail = "engine without its .json sidecar (an interrupted build): it is never loaded"
+            findings.append(Finding(f"engine {model.stem}", Status.FAIL, detail, fix))
         else:
             findings.append(Finding(f"engine {model.stem}", Status.OK, f"cached for TensorRT {version}"))
     return findings or [Finding("engine cache", Status.FAIL, f"no models to build engines for in {ctx.models()}", fix)]
