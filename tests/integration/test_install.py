@@ -68,7 +68,7 @@ def test_pi_install_twice_changes_nothing_the_second_time(tmp_path: Path) -> Non
         root / "opt/glimpse/share/firmware_config/pi/camera-v2-imx219.txt",
     ]:
         assert path.is_file(), path
-    assert (root / "var/lib/glimpse/engines").is_dir()  # the TensorRT engine cache (edge.engine.trtcache)
+    assert (root / "var/lib/glimpse/engines").is_dir()  # the TensorRT engine cache (edge.inference.trtcache)
     for model in (REPO / "models").glob("*.onnx"):
         assert (root / "opt/glimpse/models" / model.name).read_bytes() == model.read_bytes()
     assert oct((etc / "glimpse/credentials").stat().st_mode & 0o777) == "0o700"

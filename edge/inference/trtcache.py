@@ -17,9 +17,9 @@ RAM it shares with the CPU) -> optimization profile for the dynamic batch ->
 ``build_serialized_network`` (refs: TensorRT developer guide "The Python API:
 building an engine"; "Working with quantized types: explicit quantization";
 ``IBuilderConfig.set_memory_pool_limit`` in the TensorRT Python API reference).
-Checked against those sources and the fakes in tests/unit/engine/fake_trt.py,
+Checked against those sources and the fakes in tests/unit/inference/fake_trt.py,
 never on a device. A CUDA context must be current while building
-(``edge.engine.tensorrt.CudaContext``).
+(``edge.inference.tensorrt.CudaContext``).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import ModuleType
 
-from edge.engine.base import sha256_file
 from edge.errors import ModelError
+from edge.inference.base import sha256_file
 
 logger = logging.getLogger(__name__)
 

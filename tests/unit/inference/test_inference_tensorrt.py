@@ -11,9 +11,9 @@ import pytest
 from fake_trt import ENGINE_MAGIC, FakeCuda, FakeTrt, LogicError, reference_outputs
 
 import edge.config  # noqa: F401 - import order (config before stage modules)
-from edge.engine.tensorrt import CudaContext, TensorRTBackend
-from edge.engine.trtcache import BuildSettings, build_engine, cache_dir, cache_key, engine_for
 from edge.errors import ModelError
+from edge.inference.tensorrt import CudaContext, TensorRTBackend
+from edge.inference.trtcache import BuildSettings, build_engine, cache_dir, cache_key, engine_for
 
 
 @pytest.fixture

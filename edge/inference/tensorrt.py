@@ -22,7 +22,7 @@ CUDA runtime, which binds the primary context too, so both share one context.
 
 Buffers: ``pycuda.driver.pagelocked_empty`` (host), ``mem_alloc`` (device),
 ``Stream``, ``memcpy_htod_async`` / ``memcpy_dtoh_async`` of the rows in use
-only. Verified here against the fakes in tests/unit/engine/fake_trt.py (which
+only. Verified here against the fakes in tests/unit/inference/fake_trt.py (which
 model a per-thread current context), never on a device.
 """
 
@@ -40,9 +40,9 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.closing import Closeable
-from edge.engine.base import Array, TensorSpec
-from edge.engine.trtcache import EngineMeta, engine_for, read_meta
 from edge.errors import BackendUnavailable, ModelError
+from edge.inference.base import Array, TensorSpec
+from edge.inference.trtcache import EngineMeta, engine_for, read_meta
 
 logger = logging.getLogger(__name__)
 
