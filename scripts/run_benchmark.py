@@ -78,7 +78,7 @@ def analyze(video: Path, spotter: str) -> tuple[list[tuple[object, ...]], dict[s
         uri = f"file:{quote(str(video), safe='/')}?realtime=false"
         summary = run_sequential(open_source(uri), analyzer, events.append)
     finally:
-        analyzer.stages.close()
+        analyzer.close()
     rows: list[tuple[object, ...]] = [
         (
             video.stem,

@@ -23,8 +23,8 @@ import pytest
 from edge.config import validate
 from edge.control import Controller
 from edge.daemon import Daemon
-from edge.engine.null import NullClassifier
-from edge.events.factory import EventFactory, SensorClock
+from edge.eventfactory import EventFactory
+from edge.events.store import EventStore
 from edge.face.fullframe import FullFrameTracker
 from edge.metrics import Metrics
 from edge.pipeline import Analyzer, Stages
@@ -32,7 +32,7 @@ from edge.sinks.backlog import DurableSink
 from edge.sinks.registry import build_sinks
 
 from .conftest import free_port, wait_until
-from pipeline_fakes import EveryNSpotter, ListSource, Recorder, StepMotion
+from pipeline_fakes import EveryNSpotter, ListSource, Recorder, StepMotion, UnknownClassifier
 
 pytestmark = pytest.mark.integration
 
@@ -83,10 +83,10 @@ def test_a_full_disk_mid_run_loses_no_event(small_disk: Path, caplog: pytest.Log
         }
     )
     controller = Controller()
-    sinks = build_sinks(config, controller)
+    sinks = build_sinks(config, controller, EventStore(config.store.path, config.store.retention_days))
     recorder = Recorder()
-    stages = Stages(FullFrameTracker(), StepMotion(), EveryNSpotter(10), NullClassifier())
-    analyzer = Analyzer(stages, EventFactory("disk-test", "list", SensorClock()), Metrics())
+    stages = Stages(FullFrameTracker(), StepMotion(), EveryNSpotter(10), UnknownClassifier())
+    analyzer = Analyzer(stages, EventFactory("disk-test", "list"), Metrics())
     daemon = Daemon(config, ListSource(600), analyzer, [*sinks, recorder], controller=controller, lossless=True)
     durable = [s for s in sinks if isinstance(s, DurableSink)]
     assert sorted(s.name for s in durable) == ["jsonl", "mqtt", "store"]

@@ -26,7 +26,8 @@ TIMEOUT_S = 0.5
 def tight(tmp_path: Path, store: EventStore, controller: Controller) -> Iterator[DashboardServer]:
     """A server with a short read timeout and room for 8 connections (4 of them live streams)."""
     config = config_for(tmp_path, read_timeout_s=TIMEOUT_S, max_connections=8, max_stream_clients=4)
-    with DashboardServer(config, store, controller, lambda: {"fps_in": 1.0}) as srv:
+    with DashboardServer(config, store, controller) as srv:
+        srv.feed.on_stats({"fps_in": 1.0})
         srv.start()
         yield srv
 
