@@ -171,8 +171,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(429, "too many failed attempts", "wait a minute before trying again")
             if self._bearer_ok(header):
                 return True, True
-            self.app.throttle.failed(client)
-            logger.warning("dashboard: wrong bearer token from %s", client)
+            self._failed("wrong bearer token", client)
             raise ApiError(401, "wrong token", "send 'Authorization: Bearer <token>' with a token from new-token")
         if self._session() is not None:
             return True, False
@@ -181,6 +180,15 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._redirect("/login?next=" + quote(path))
         return False, False
+
+    def _failed(self, what: str, client: str) -> None:
+        """Count a failure; one WARNING when it blocks the address (a guessing flood must not flood the journal)."""
+        throttle = self.app.throttle
+        throttle.failed(client)
+        if throttle.blocked(client):
+            logger.warning("dashboard: %s from %s; address blocked for %.0f s", what, client, throttle.window_s)
+        else:
+            logger.info("dashboard: %s from %s", what, client)
 
     def _csrf_ok(self, form_token: str | None = None) -> bool:
         origin = self.headers.get("Origin")
@@ -334,8 +342,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._redirect("/login?error=2")
         secret = app.config.dashboard.password_hash or ""
         if not secret or not verify_password((form.get("password") or [""])[0], secret):
-            app.throttle.failed(client)
-            logger.warning("dashboard: failed login from %s", client)
+            self._failed("failed login", client)
             return self._redirect("/login?error=1")
         app.throttle.succeeded(client)
         token, _ = app.sessions.create()
