@@ -1,6 +1,6 @@
 """Compare once-per-event flows on synthetic pairs with a known displacement (docs/engine.md, "Event flow").
 
-Pairs: identity frames (edge.engine.train.identities; real clips, read locally, nothing written) warped by a
+Pairs: identity frames (edge.train.identities; real clips, read locally, nothing written) warped by a
 random class recipe at a random intensity (no identity augmentation, sensor noise sigma 2 on both frames),
 so the true flow is known. Per method: median cost per pair, correlation of the 28x28 min-max STSTNet
 representation with that of the true flow (mean over u, v, strain), end-point error, sign agreement where
@@ -23,10 +23,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from edge.engine.features import event_flow, stst_input
-from edge.engine.train import corpus
-from edge.engine.train.identities import MARGIN, SCALE, load_identities
+from edge.motion.features import event_flow, stst_input
 from edge.motion.flow import optical_strain
+from edge.train import corpus
+from edge.train.identities import MARGIN, SCALE, load_identities
 
 Flow = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 

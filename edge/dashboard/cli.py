@@ -11,7 +11,7 @@ import threading
 from types import FrameType
 
 from edge.cli_common import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, add_config_args, config_from_args
-from edge.errors import ConfigError, StoreError
+from edge.errors import StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_config_args(parser)
     parser.set_defaults(func=serve)
-    sub = parser.add_subparsers(dest="dashboard_command", metavar="{hash-password}")
+    sub = parser.add_subparsers(dest="dashboard_command", metavar="{hash-password,new-token}")
     hasher = sub.add_parser(
         "hash-password",
         help="print a dashboard.password_hash value for a password",
@@ -37,6 +37,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     hasher.add_argument("--stdin", action="store_true", help="read the password as one line from standard input")
     hasher.set_defaults(func=hash_password_command)
+    tokens = sub.add_parser(
+        "new-token",
+        help="print a new random API bearer token and the dashboard.api_token_sha256 entry for it",
+        description="The token goes to stdout (give it to the API client, e.g. Prometheus); only its SHA-256 "
+        "goes in the configuration.",
+    )
+    tokens.set_defaults(func=new_token_command)
+
+
+def new_token_command(args: argparse.Namespace) -> int:
+    from edge.dashboard.auth import new_api_token
+
+    token, digest = new_api_token()
+    print(token)
+    print(f'# in glimpse.toml:  [dashboard]  api_token_sha256 = ["{digest}"]', file=sys.stderr)
+    return EXIT_OK
 
 
 def hash_password_command(args: argparse.Namespace) -> int:
@@ -49,11 +65,7 @@ def hash_password_command(args: argparse.Namespace) -> int:
         if getpass.getpass("Again: ") != password:
             print("glimpse dashboard hash-password: the passwords differ", file=sys.stderr)
             return EXIT_USAGE
-    try:
-        encoded = hash_password(password)
-    except ConfigError as exc:
-        print(f"glimpse dashboard hash-password: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    encoded = hash_password(password)  # a ConfigError (e.g. an empty password) is exit 2 (edge.cli)
     print(encoded)
     print(f'# in glimpse.toml:  [dashboard]  password_hash = "{encoded}"', file=sys.stderr)
     return EXIT_OK
@@ -61,11 +73,7 @@ def hash_password_command(args: argparse.Namespace) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM; prints the URL on stdout."""
-    try:
-        config = config_from_args(args)
-    except ConfigError as exc:
-        print(f"glimpse dashboard: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    config = config_from_args(args)  # a ConfigError is exit 2 with its problems (edge.cli)
     from edge.dashboard.server import DashboardServer
     from edge.events.store import EventStore
 
@@ -79,12 +87,8 @@ def serve(args: argparse.Namespace) -> int:
         print(f"glimpse dashboard: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
     with store:
-        try:
-            server = DashboardServer(config, store, None, tail_store=True)
-            url = server.start()
-        except ConfigError as exc:
-            print(f"glimpse dashboard: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+        server = DashboardServer(config, store, None, tail_store=True)  # no password hash, port taken: ConfigError
+        url = server.start()
         with server:
             print(f"Glimpse dashboard (standalone, reading {path}): {url}", flush=True)
             _wait_for_signal()

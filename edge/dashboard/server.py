@@ -12,7 +12,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import partial
 from http.server import ThreadingHTTPServer
 from typing import Any
@@ -31,7 +31,6 @@ from edge.events.store import EventQuery, EventStore
 
 logger = logging.getLogger(__name__)
 
-StatsFn = Callable[[], Mapping[str, Any]]
 PIPELINE_KEYS = (
     "fps_in",
     "fps_out",
@@ -45,11 +44,9 @@ PIPELINE_KEYS = (
     "mqtt_connected",
     "paused",
     "face_found_rate",
+    "unwritten_events",
+    "write_error",
 )
-
-
-def _no_stats() -> Mapping[str, Any]:
-    return {}
 
 
 class DashboardServer(Closeable):
@@ -57,8 +54,9 @@ class DashboardServer(Closeable):
 
     Usage (the daemon)::
 
-        server = DashboardServer(config, store, controller, stats=pipeline.stats)
-        bus.add(server.feed)            # events, state and stats reach live browsers
+        feed = DashboardFeed()
+        bus = EventBus([..., feed])     # events, state and the daemon's stats reach live browsers
+        server = DashboardServer(config, store, controller, feed=feed)
         url = server.start()            # e.g. "http://127.0.0.1:8321/"
         ...
         server.close()
@@ -73,7 +71,6 @@ class DashboardServer(Closeable):
         config: GlimpseConfig,
         store: EventStore,
         controller: Controller | None,
-        stats: StatsFn = _no_stats,
         *,
         feed: DashboardFeed | None = None,
         tail_store: bool = False,
@@ -82,7 +79,6 @@ class DashboardServer(Closeable):
         self.config = config
         self.store = store
         self.controller = controller
-        self._stats = stats
         self.auth_required = dash.require_login or not is_loopback_host(dash.host)
         if self.auth_required and not dash.password_hash:
             why = "dashboard.require_login is set" if dash.require_login else f"{dash.host!r} is not a loopback address"
@@ -94,7 +90,6 @@ class DashboardServer(Closeable):
         self.loopback_bind = is_loopback_host(dash.host)
         self.sessions = SessionStore(ttl_s=dash.session_ttl_min * 60.0)
         self.throttle = LoginThrottle()
-        self.bearer_cache: set[str] = set()  # sha256 of bearer tokens already verified
         self.open_csrf = secrets.token_urlsafe(32)  # CSRF token when no login is needed (still blocks cross-site posts)
         self.feed = feed or DashboardFeed(max_clients=dash.max_stream_clients)
         self._tailer = StoreTailer(store, self.feed, dash.poll_interval_s) if tail_store else None
@@ -155,14 +150,8 @@ class DashboardServer(Closeable):
             return default
 
     def stats(self) -> tuple[bool, dict[str, Any]]:
-        """(daemon attached and reporting, its stats snapshot); a failing callable counts as not running."""
-        try:
-            snapshot = dict(self._stats())
-        except Exception as exc:  # the daemon's callable must never take the dashboard down
-            logger.warning("stats callable failed: %s", exc)
-            snapshot = {}
-        if not snapshot and self.feed.stats:
-            snapshot = dict(self.feed.stats)
+        """(daemon attached and reporting, the latest stats snapshot it pushed to the feed)."""
+        snapshot = dict(self.feed.stats)
         return bool(snapshot), json.loads(json.dumps(snapshot, default=str))
 
     def stats_body(self) -> dict[str, Any]:

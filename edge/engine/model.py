@@ -9,9 +9,9 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.closing import Closeable
-from edge.engine.base import InferenceBackend, sha256_file
 from edge.engine.labels import AU_OUTPUT, COMPOSITE_CLASSES, EMOTION_OUTPUT, INPUT_NAME, SPOT_OUTPUT
 from edge.errors import ModelError, UsageError
+from edge.inference.base import InferenceBackend, sha256_file
 from edge.paths import models_dir
 
 FloatArray = npt.NDArray[np.float32]
@@ -55,7 +55,7 @@ class EngineModel(Closeable):
         self.path = path
         self.name = path.name.split(".")[0]
         self.sha256 = sha256_file(path)
-        self.backend_name = str(getattr(backend, "name", type(backend).__name__))
+        self.backend_name = backend.name
         names = {o.name for o in backend.outputs}
         missing = {SPOT_OUTPUT, EMOTION_OUTPUT, AU_OUTPUT} - names
         if missing or [i.name for i in backend.inputs] != [INPUT_NAME]:
@@ -84,7 +84,7 @@ def open_model(
     name: str = DEFAULT_MODEL, backend: str = "onnxruntime", precision: str = "fp32", threads: int = 1
 ) -> EngineModel:
     """Open an engine model by name or path on ``backend``."""
-    from edge.engine.registry import load_backend
+    from edge.inference.registry import load_backend
 
     path = model_path(name, precision)
     return EngineModel(load_backend(backend, path, threads=threads), path)

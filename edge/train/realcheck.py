@@ -1,0 +1,117 @@
+"""Score a model on hand-labelled real expressions through the project's own tracker and classifier.
+
+Each labelled row (clip, onset, apex, class; 1-based frame numbers) is tracked from a few frames before its
+onset up to its apex with a fresh track, as the daemon would see it, and its onset and apex aligned crops go
+through :class:`edge.engine.classifier.EngineClassifier`. Used to *report* a model's real-face score; nothing
+here feeds training, selection or calibration.
+
+Usage::
+
+    python -m edge.train.realcheck tests/fixtures/realdev/expressions.csv --clips ../shared/clips
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edge.engine.labels import COMPOSITE_CLASSES
+
+#: Frames tracked before the onset so that the tracker's smoothing has settled.
+LEAD_IN = 15
+
+
+def _find_clip(clips: Path, name: str) -> Path | None:
+    stem = Path(name).stem
+    for folder in (clips, clips / "expressive"):
+        if (folder / f"{stem}.mp4").is_file():
+            return folder / f"{stem}.mp4"
+    return None
+
+
+def crops(path: Path, onset: int, apex: int, tracker: Any) -> tuple[Any, Any] | None:
+    """(onset, apex) face observations of ``path`` (1-based frames) from a fresh track; None without a face."""
+    import cv2
+
+    from edge.capture.base import Frame
+
+    cap = cv2.VideoCapture(str(path))
+    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+    start = max(1, onset - LEAD_IN)
+    cap.set(cv2.CAP_PROP_POS_FRAMES, start - 1)
+    tracker.reset()
+    got: dict[int, Any] = {}
+    for n in range(start, apex + 1):
+        ok, bgr = cap.read()
+        if not ok:
+            break
+        gray = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), np.uint8)
+        obs = tracker.process(Frame(n, round((n - 1) * 1e9 / fps), gray, path.stem))
+        if n in (onset, apex):
+            got[n] = obs
+    cap.release()
+    if onset not in got or apex not in got or not got[onset].usable or not got[apex].usable:
+        return None
+    return got[onset], got[apex]
+
+
+def score(rows: list[dict[str, str]], clips: Path, model: str | None = None) -> dict[str, Any]:
+    """Per-row answers and the overall / per-class scores of ``rows`` (dicts with clip, onset, apex, class)."""
+    from edge.config.model import GlimpseConfig
+    from edge.engine.classifier import EngineClassifier
+    from edge.engine.model import open_model
+    from edge.face.tracker import MediaPipeTracker
+    from edge.spotting.base import Interval
+
+    answers = []
+    with (
+        MediaPipeTracker.from_config(GlimpseConfig()) as tracker,
+        EngineClassifier(open_model(model) if model else open_model()) as clf,
+    ):
+        for row in rows:
+            onset, apex = int(row["onset"]), int(row["apex"])
+            path = _find_clip(clips, row["clip"])
+            pair = crops(path, onset, apex, tracker) if path else None
+            out: dict[str, Any] = {"clip": row["clip"], "onset": onset, "apex": apex, "true": row["class"]}
+            if pair is None:
+                out.update(label="no_face", p=0.0)
+            else:
+                interval = Interval(onset, apex, apex, 0, 0, 0, "micro", 1.0)
+                c = clf.classify(interval, *pair)
+                out.update(label=c.emotion, p=c.emotion_scores.get(c.emotion, 0.0), aus=[a.au for a in c.action_units])
+            answers.append(out)
+    right = [a["label"] == a["true"] for a in answers]
+    per_class = {
+        c: {
+            "n": sum(a["true"] == c for a in answers),
+            "right": sum(r for a, r in zip(answers, right, strict=True) if a["true"] == c),
+        }
+        for c in COMPOSITE_CLASSES
+    }
+    return {"n": len(answers), "right": sum(right), "per_class": per_class, "answers": answers}
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """Rows of a labels CSV with at least clip, onset, apex and class columns."""
+    with path.open(newline="") as fh:
+        return [{k.strip(): (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(fh)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("labels", type=Path)
+    parser.add_argument("--clips", type=Path, default=Path(__file__).resolve().parents[4] / "shared" / "clips")
+    parser.add_argument("--model", default=None)
+    args = parser.parse_args(argv)
+    print(json.dumps(score(read_rows(args.labels), args.clips, args.model), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
