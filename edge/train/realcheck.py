@@ -61,18 +61,19 @@ def crops(path: Path, onset: int, apex: int, tracker: Any) -> tuple[Any, Any] | 
     return got[onset], got[apex]
 
 
-def score(rows: list[dict[str, str]], clips: Path, model: str | None = None) -> dict[str, Any]:
+def score(rows: list[dict[str, str]], clips: Path, model: str | None = None, flow: str | None = None) -> dict[str, Any]:
     """Per-row answers and the overall / per-class scores of ``rows`` (dicts with clip, onset, apex, class)."""
     from edge.config.model import GlimpseConfig
     from edge.engine.classifier import EngineClassifier
     from edge.engine.model import open_model
     from edge.face.tracker import MediaPipeTracker
+    from edge.motion.features import EVENT_FLOW
     from edge.spotting.base import Interval
 
     answers = []
     with (
         MediaPipeTracker.from_config(GlimpseConfig()) as tracker,
-        EngineClassifier(open_model(model) if model else open_model()) as clf,
+        EngineClassifier(open_model(model) if model else open_model(), flow or EVENT_FLOW) as clf,
     ):
         for row in rows:
             onset, apex = int(row["onset"]), int(row["apex"])
@@ -94,13 +95,21 @@ def score(rows: list[dict[str, str]], clips: Path, model: str | None = None) -> 
         }
         for c in COMPOSITE_CLASSES
     }
-    return {"n": len(answers), "right": sum(right), "per_class": per_class, "answers": answers}
+    pred = np.asarray([COMPOSITE_CLASSES.index(a["label"]) if a["label"] in COMPOSITE_CLASSES else -1 for a in answers])
+    true = np.asarray([COMPOSITE_CLASSES.index(a["true"]) for a in answers])
+    from edge.train.calibrate import uf1_uar
+
+    uf1, uar = uf1_uar(pred, true) if answers else (0.0, 0.0)
+    return {"n": len(answers), "right": sum(right), "uf1": uf1, "uar": uar, "per_class": per_class, "answers": answers}
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
-    """Rows of a labels CSV with at least clip, onset, apex and class columns."""
+    """Rows of a labels CSV (clip, onset, apex and a ``class`` or ``label`` column) with a composite class."""
     with path.open(newline="") as fh:
-        return [{k.strip(): (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(fh)]
+        rows = [{k.strip(): (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(fh)]
+    for row in rows:
+        row.setdefault("class", row.get("label", ""))
+    return [r for r in rows if r["class"] in COMPOSITE_CLASSES]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,8 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("labels", type=Path)
     parser.add_argument("--clips", type=Path, default=Path(__file__).resolve().parents[4] / "shared" / "clips")
     parser.add_argument("--model", default=None)
+    parser.add_argument("--flow", default=None, help="event flow (default: the one the shipped model was trained with)")
     args = parser.parse_args(argv)
-    print(json.dumps(score(read_rows(args.labels), args.clips, args.model), indent=1))
+    print(json.dumps(score(read_rows(args.labels), args.clips, args.model, args.flow), indent=1))
     return 0
 
 
