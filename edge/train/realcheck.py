@@ -85,7 +85,13 @@ def score(rows: list[dict[str, str]], clips: Path, model: str | None = None, flo
             else:
                 interval = Interval(onset, apex, apex, 0, 0, 0, "micro", 1.0)
                 c = clf.classify(interval, *pair)
-                out.update(label=c.emotion, p=c.emotion_scores.get(c.emotion, 0.0), aus=[a.au for a in c.action_units])
+                out.update(
+                    label=c.emotion,
+                    p=c.emotion_scores.get(c.emotion, 0.0),
+                    scores=[c.emotion_scores[k] for k in COMPOSITE_CLASSES],
+                    aus=[a.au for a in c.action_units],
+                    au_p={a.au: a.p for a in c.action_units},
+                )
             answers.append(out)
     right = [a["label"] == a["true"] for a in answers]
     per_class = {
@@ -100,7 +106,36 @@ def score(rows: list[dict[str, str]], clips: Path, model: str | None = None, flo
     from edge.train.calibrate import uf1_uar
 
     uf1, uar = uf1_uar(pred, true) if answers else (0.0, 0.0)
-    return {"n": len(answers), "right": sum(right), "uf1": uf1, "uar": uar, "per_class": per_class, "answers": answers}
+    return {
+        "n": len(answers),
+        "right": sum(right),
+        "uf1": uf1,
+        "uar": uar,
+        "per_class": per_class,
+        "emfacs": _emfacs(answers, true),
+        "answers": answers,
+    }
+
+
+def _emfacs(answers: list[dict[str, Any]], true: np.ndarray) -> dict[str, Any]:
+    """The emotion head against the EMFACS reading of the reported AUs (p >= 0.5; rows with none have no reading)."""
+    from edge.engine.labels import ENGINE_AUS
+    from edge.train.calibrate import combine, emfacs_scores, uf1_uar
+
+    done = [i for i, a in enumerate(answers) if "scores" in a]
+    if not done:
+        return {}
+    au = np.asarray([[answers[i]["au_p"].get(x, 0.0) for x in ENGINE_AUS] for i in done], np.float64)
+    emotion = np.asarray([answers[i]["scores"] for i in done], np.float64)
+    read = [i for i, row in enumerate(au) if row.max() >= 0.5]
+    emfacs = emfacs_scores(au)
+    return {
+        "rows_with_a_reading": len(read),
+        "agreement": round(float(np.mean(emotion[read].argmax(1) == emfacs[read].argmax(1))), 4) if read else None,
+        "uf1_uar_emfacs_where_read": uf1_uar(emfacs[read].argmax(1), true[done][read]) if read else None,
+        "uf1_uar_emotion_where_read": uf1_uar(emotion[read].argmax(1), true[done][read]) if read else None,
+        "uf1_uar_mix_w0.25": uf1_uar(combine(emotion, emfacs, 0.25).argmax(1), true[done]),
+    }
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
