@@ -138,6 +138,47 @@ def _emfacs(answers: list[dict[str, Any]], true: np.ndarray) -> dict[str, Any]:
     }
 
 
+def card_section(result: dict[str, Any], labels: Path) -> str:
+    """The model card's "Real dev set" section for a :func:`score` result."""
+    pc = result["per_class"]
+    em = result.get("emfacs") or {}
+    return (
+        "\n".join(
+            [
+                "## Real dev set (report only)",
+                f"`{labels.name}` ({result['n']} hand-labelled real expressions with a composite class, "
+                "labelled by eye by one engineer; tests/fixtures/realdev/README.md), each tracked by the project's tracker and "
+                "classified from its onset and apex crops by the runtime classifier: "
+                f"**{result['right']}/{result['n']} right, UF1 {result['uf1']:.4f}, UAR {result['uar']:.4f}** "
+                + ", ".join(f"{c} {v['right']}/{v['n']}" for c, v in pc.items())
+                + ". Never used for training, selection or calibration; too small and too posed to be a benchmark.",
+                "Emotion head vs the EMFACS reading of the reported AUs, on the "
+                f"{em.get('rows_with_a_reading', 0)} rows with an AU >= 0.5: agreement {em.get('agreement')}; UF1/UAR there: emotion head "
+                f"{em.get('uf1_uar_emotion_where_read')}, EMFACS reading {em.get('uf1_uar_emfacs_where_read')}.",
+                "Reproduce: `python -m edge.train.realcheck tests/fixtures/realdev/expressions.csv --card "
+                "models/glimpse_me.card.md` (written by that command after `glimpse train`).",
+            ]
+        )
+        + "\n\n"
+    )
+
+
+def put_section(card: Path, section: str) -> None:
+    """Replace (or insert before "## Intended use") the card's "## Real dev set" section."""
+    text = card.read_text()
+    head = "## Real dev set"
+    if head in text:
+        start = text.index(head)
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
+    elif "## Intended use" in text:
+        at = text.index("## Intended use")
+        text = text[:at] + section + text[at:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    card.write_text(text)
+
+
 def read_rows(path: Path) -> list[dict[str, str]]:
     """Rows of a labels CSV (clip, onset, apex and a ``class`` or ``label`` column) with a composite class."""
     with path.open(newline="") as fh:
@@ -152,9 +193,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("labels", type=Path)
     parser.add_argument("--clips", type=Path, default=Path(__file__).resolve().parents[4] / "shared" / "clips")
     parser.add_argument("--model", default=None)
+    parser.add_argument("--card", type=Path, default=None, help="write the result into this model card")
     parser.add_argument("--flow", default=None, help="event flow (default: the one the shipped model was trained with)")
     args = parser.parse_args(argv)
-    print(json.dumps(score(read_rows(args.labels), args.clips, args.model, args.flow), indent=1))
+    result = score(read_rows(args.labels), args.clips, args.model, args.flow)
+    print(json.dumps(result, indent=1))
+    if args.card is not None:
+        put_section(args.card, card_section(result, args.labels))
     return 0
 
 
