@@ -147,13 +147,15 @@ def card_section(result: dict[str, Any], labels: Path) -> str:
             [
                 "## Real dev set (report only)",
                 f"`{labels.name}` ({result['n']} hand-labelled real expressions with a composite class, "
-                "labelled by eye by one engineer; tests/fixtures/realdev/README.md), each tracked by the project's tracker and "
+                "labelled by eye by one engineer; tests/fixtures/realdev/README.md), each tracked by the project's "
+                "tracker and "
                 "classified from its onset and apex crops by the runtime classifier: "
                 f"**{result['right']}/{result['n']} right, UF1 {result['uf1']:.4f}, UAR {result['uar']:.4f}** "
                 + ", ".join(f"{c} {v['right']}/{v['n']}" for c, v in pc.items())
                 + ". Never used for training, selection or calibration; too small and too posed to be a benchmark.",
                 "Emotion head vs the EMFACS reading of the reported AUs, on the "
-                f"{em.get('rows_with_a_reading', 0)} rows with an AU >= 0.5: agreement {em.get('agreement')}; UF1/UAR there: emotion head "
+                f"{em.get('rows_with_a_reading', 0)} rows with an AU >= 0.5: agreement "
+                f"{em.get('agreement')}; UF1/UAR there: emotion head "
                 f"{em.get('uf1_uar_emotion_where_read')}, EMFACS reading {em.get('uf1_uar_emfacs_where_read')}.",
                 "Reproduce: `python -m edge.train.realcheck tests/fixtures/realdev/expressions.csv --card "
                 "models/glimpse_me.card.md` (written by that command after `glimpse train`).",
