@@ -85,6 +85,17 @@ def write_card(path: Path, name: str, report: dict[str, Any], fp32: Path, int8: 
         "the small hand-labelled dev set of docs/engine.md. Retrain with `glimpse train` on a licensed dataset "
         "(CASME II, SAMM, CAS(ME)^2, ...) before drawing any conclusion.",
         "- Frontal, aligned faces only; strong head motion, occlusion and poor light degrade it.",
+        *(
+            [
+                "- Unknown (not measurable here, no dataset may be stored): the score on the MEGC2019 composite "
+                "(SMIC + CASME II + SAMM; the goal is UF1 >= 0.70, ECE <= 0.10, every class recall >= 0.5), the "
+                "calibration on real faces, and real spontaneous micro-expressions (the dev set is posed and "
+                "mostly macro). The training expressions are 2D warps of one still frame (no wrinkles, teeth or "
+                "shading appear), with hand-set AU directions."
+            ]
+            if corpus
+            else []
+        ),
         "- The generator's deformations are 2D warps of skin texture (no wrinkles, shading or teeth), with "
         "hand-set AU directions and a symmetric time profile (docs/synth.md, Limits); whatever the model "
         "learned from them may not transfer to real movements.",
