@@ -111,3 +111,24 @@ def test_rendered_flow_signs_follow_the_recipe(recipe: str) -> None:
         assert float(u[mouth, 20:50].mean()) < 0 < float(u[mouth, 78:108].mean())
     else:  # brows go up: v < 0 above the eyes
         assert float(v[10:35, 20:108].mean()) < -0.2
+
+
+def test_default_training_source_end_to_end_on_the_real_clips(tmp_path: Path) -> None:
+    pytest.importorskip("torch", reason="PyTorch is not installed (the 'train' extra): glimpse train cannot run")
+    from edge.train.identities import default_clips
+
+    if not any(default_clips().glob("**/*.mp4")):
+        pytest.skip(f"no identity clips in {default_clips()} (../shared/clips is not in this checkout)")
+    from edge.cli import main
+
+    out = tmp_path / "out"
+    argv = ["train", "--samples", "90", "--val-samples", "45", "--epochs", "1", "--workers", "1"]
+    argv += ["--cache", str(tmp_path / "cache"), "--out", str(out), "--name", "rf", "--plot", str(tmp_path / "r.png")]
+    assert main(argv) == 0
+    report = json.loads((out / "rf.report.json").read_text())
+    assert report["data"]["samples"] == 90 and report["held_out"]["identities"] == sorted(HELD_OUT)
+    assert report["corpus"]["dev_intervals_excluded"] and not set(HELD_OUT) & set(report["corpus"]["identities_train"])
+    assert (tmp_path / "r.png").stat().st_size > 0 and "synthetic expressions on real faces" in (
+        out / "rf.card.md"
+    ).read_text()
+    assert list((tmp_path / "cache" / "corpus").glob("*.npz"))  # the cache went where it was told, not into the repo

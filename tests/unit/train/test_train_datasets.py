@@ -234,8 +234,8 @@ def test_one_epoch_training_exports_model_and_card(
 
 def test_synthetic_training_is_unchanged_without_datasets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("torch", reason="PyTorch is not installed (the 'train' extra): glimpse train cannot run")
-    argv = ["train", "--subjects", "2", "--per-subject", "4", "--epochs", "1", "--threads", "1", "--no-loso"]
-    args = _train_parser().parse_args([*argv, "--out", str(tmp_path), "--name", "syn"])
+    argv = ["train", "--source", "synth", "--subjects", "2", "--per-subject", "4", "--epochs", "1", "--threads", "1"]
+    args = _train_parser().parse_args([*argv, "--no-loso", "--out", str(tmp_path), "--name", "syn"])
     assert args.func(args) == 0
     assert "Trained only on synthetic data" in (tmp_path / "syn.card.md").read_text()
     assert not (tmp_path / "syn.loso.csv").exists() and "trained syn:" in capsys.readouterr().out
