@@ -209,3 +209,22 @@ def test_macro_pass_interval_repeating_an_emitted_micro_one_is_dropped() -> None
     kept = [iv.kind for _, iv in _run(RoiFlowSpotter(base.model_copy(update={"cross_pass_iou": 0.0})), samples)]
     dedup = [iv.kind for _, iv in _run(RoiFlowSpotter(base.model_copy(update={"cross_pass_iou": 0.3})), samples)]
     assert sorted(kept) == ["macro", "micro"] and dedup == ["micro"]
+
+
+def test_running_median_mad_equals_numpy_over_a_sliding_window() -> None:
+    from edge.spotting.noise import RunningMedianMad
+
+    rng = np.random.default_rng(5)
+    window_ns = 37 * PERIOD_NS
+    stats = RunningMedianMad(window_ns, 3)
+    held: list[tuple[int, np.ndarray]] = []
+    for i in range(400):
+        values = np.round(rng.normal(0.0, 1.0, 3), int(rng.integers(0, 3)))  # rounding makes ties
+        stats.add(i * PERIOD_NS, values.tolist())
+        held = [(t, v) for t, v in [*held, (i * PERIOD_NS, values)] if t >= i * PERIOD_NS - window_ns]
+        window = np.stack([v for _, v in held])
+        median = np.median(window, axis=0)
+        got_median, got_mad = stats.median_mad()
+        assert np.array_equal(got_median, median)
+        assert np.array_equal(got_mad, np.median(np.abs(window - median), axis=0))
+    assert stats.span_ns == window_ns and len(stats) == 38
