@@ -40,6 +40,8 @@ class RunSummary:
     dropped_frames: int = 0
     ring_dropped: int = 0
     events: list[Event] = field(default_factory=list)
+    #: events the track or the input cut short: logged, never counted (see ``bus.truncated``)
+    truncated: list[Event] = field(default_factory=list)
     wall_s: float = 0.0
     error: str | None = None
     stats: dict[str, Any] = field(default_factory=dict)
@@ -151,6 +153,7 @@ class Daemon:
             queue_size=config.bus.queue_size,
             stats_interval_s=config.bus.stats_interval_s,
             stats=self.stats,
+            truncated=config.bus.truncated,
         )
         self.dashboard_url: str | None = None
         self._frame_listeners: list[Callable[[], None]] = [on_frame] if on_frame else []
@@ -279,8 +282,11 @@ class Daemon:
 
     def _emit(self, events: list[Event]) -> None:
         for event in events:
-            self._summary.events.append(event)
-            self._last_event_id = event.id
+            if event.truncated:
+                self._summary.truncated.append(event)
+            else:
+                self._summary.events.append(event)
+                self._last_event_id = event.id
             self.bus.publish_event(event)
 
     # -- state --------------------------------------------------------------------------

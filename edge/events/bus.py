@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
+from edge.events.config import TruncatedPolicy
 from edge.events.model import DeviceState, Event
 from edge.sinks.base import Sink
 
@@ -41,8 +42,10 @@ class EventBus:
         queue_size: int = 1024,
         stats_interval_s: float = 10.0,
         stats: Callable[[], Mapping[str, Any]] | None = None,
+        truncated: TruncatedPolicy = "log",
     ) -> None:
         self.sinks = list(sinks)
+        self._truncated = truncated
         self._queue: queue.Queue[Item] = queue.Queue(maxsize=queue_size)
         self._stats_interval_s = stats_interval_s
         self._stats = stats
@@ -105,9 +108,17 @@ class EventBus:
                 next_stats = time.monotonic() + self._stats_interval_s
             self._deliver(item)
 
+    def _takes(self, sink: Sink, event: Event) -> bool:
+        """A truncated event goes where ``bus.truncated`` says; every other event goes everywhere."""
+        if not event.truncated or self._truncated == "all":
+            return True
+        return self._truncated == "log" and sink.takes_truncated
+
     def _deliver(self, item: Item) -> None:
         kind, payload = item
         for sink in self.sinks:
+            if kind == "event" and not self._takes(sink, payload):
+                continue
             try:
                 if kind == "event":
                     sink.on_event(payload)

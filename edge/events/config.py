@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
 from edge.config.base import Section
+
+TruncatedPolicy = Literal["log", "all", "drop"]
 
 
 class StoreConfig(Section):
@@ -28,3 +31,9 @@ class BusConfig(Section):
         default=1024, ge=1, le=1_000_000, description="Items the output queue holds before the oldest stats are shed."
     )
     stats_interval_s: float = Field(default=10.0, gt=0, le=3600, description="Seconds between stats snapshots.")
+    truncated: TruncatedPolicy = Field(
+        default="log",
+        description="Events the track or the input cut short (face lost or left, end of a video; 'truncated': "
+        "true): 'log' writes them to the logs only (JSONL, journal, console, intervals.csv), never to the store "
+        "and its counts, LEDs, MQTT or the dashboard; 'all' sends them everywhere; 'drop' nowhere.",
+    )

@@ -79,6 +79,7 @@ class JsonlSink(SinkBase):
     """
 
     name = "jsonl"
+    takes_truncated = True
 
     def __init__(self, config: LogsConfig, clock: Callable[[], float] = time.time) -> None:
         self._config = config

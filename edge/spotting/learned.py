@@ -49,6 +49,10 @@ class LearnedSpotter:
 
     def update(self, sample: MotionSample) -> list[Interval]:
         if not sample.valid:
+            if sample.track_id != self._runs.track_id:  # the face was lost: what its track left open is cut short
+                out = self._runs.flush()
+                self.reset()
+                return out
             return []
         if sample.flow is None:
             raise ConfigError(

@@ -151,10 +151,14 @@ class ContrastPass:
 
     def update(self, sample: MotionSample) -> list[Interval]:
         if not sample.valid or not sample.roi_px:
+            if sample.track_id != self._runs.track_id and self._t:  # the face was lost: its track has ended
+                out = self.flush()
+                self.reset()
+                return out
             return []
         names = tuple(sorted(sample.roi_px))
         if names != self._names or sample.track_id != self._runs.track_id:
-            out = self._runs.flush()
+            out = self.flush()  # the old track ended: what it left open is cut short
             self.reset()
             self._names, self._runs.track_id = names, sample.track_id
             self._noise = RunningMedianMad(int(self._cfg.noise_window_ms * 1e6), len(names))

@@ -90,8 +90,12 @@ def replay(samples: Sequence[MotionSample], config: SpottingConfig) -> list[Inte
 
 
 def as_rows(video: str, intervals: Sequence[Interval]) -> list[IntervalRow]:
-    """Intervals as 1-based prediction rows, as ``glimpse analyze`` writes them."""
-    return [IntervalRow(video, i.onset_index + 1, i.offset_index + 1, i.kind, apex=i.apex_index + 1) for i in intervals]
+    """Intervals as 1-based prediction rows, as ``glimpse analyze`` writes them (truncated ones are not scored)."""
+    return [
+        IntervalRow(video, i.onset_index + 1, i.offset_index + 1, i.kind, apex=i.apex_index + 1)
+        for i in intervals
+        if not i.truncated
+    ]
 
 
 def score(clips: Mapping[str, Sequence[MotionSample]], gt: Sequence[IntervalRow], config: SpottingConfig) -> Any:
@@ -341,9 +345,9 @@ def check_fast_replay(clips: Mapping[str, Sequence[MotionSample]]) -> None:
             raise RuntimeError(f"fast replay differs from the spotter on {video!r}; expected identical intervals")
 
 
-def _key(intervals: Sequence[Interval]) -> list[tuple[int, int, int, str]]:
+def _key(intervals: Sequence[Interval]) -> list[tuple[int, int, int, str, bool]]:
     """What scoring sees of an interval (regions and track id are not recorded by the fast replay)."""
-    return [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in intervals]
+    return [(i.onset_index, i.apex_index, i.offset_index, i.kind, i.truncated) for i in intervals]
 
 
 def _summary(report: SpottingReport) -> dict[str, object]:
