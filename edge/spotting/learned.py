@@ -50,9 +50,7 @@ class LearnedSpotter:
     def update(self, sample: MotionSample) -> list[Interval]:
         if not sample.valid:
             if sample.track_id != self._runs.track_id:  # the face was lost: what its track left open is cut short
-                out = self._runs.flush()
-                self.reset()
-                return out
+                return self._end_track()
             return []
         if sample.flow is None:
             raise ConfigError(
@@ -63,8 +61,7 @@ class LearnedSpotter:
             )
         out: list[Interval] = []
         if sample.track_id != self._runs.track_id:
-            out = self._runs.flush()
-            self.reset()
+            out = self._end_track()
             self._runs.track_id = sample.track_id
         flow = sample.flow
         x = spot_input(flow.u, flow.v, flow.strain)[None]
@@ -72,6 +69,11 @@ class LearnedSpotter:
         self.score = self._smooth(sample.t_ns, self.raw_score)
         self.score_t_ns = sample.t_ns
         return out + self._runs.push(sample.frame_index, sample.t_ns, self.score, _regions(sample))
+
+    def _end_track(self) -> list[Interval]:
+        out = self._runs.flush()
+        self.reset()
+        return out
 
     def _smooth(self, t_ns: int, p: float) -> float:
         self._window.append((t_ns, p))
