@@ -80,6 +80,28 @@ class SpottingConfig(Section):
         description="roiflow: drop a macro-pass interval whose frame IoU with an interval the micro pass already "
         "emitted is at least this: one movement, one event (0 = keep both).",
     )
+    context_ms: float = Field(
+        default=300.0,
+        ge=0,
+        le=2000,
+        description="roiflow: span before the onset and after the offset of a micro interval that the "
+        "'longer movement' rule looks at (see context_ratio).",
+    )
+    context_ratio: float = Field(
+        default=0.0,
+        ge=0,
+        le=10,
+        description="roiflow: drop a micro interval when its regions moved at least this share of its own peak "
+        "flow within context_ms before or after it: the rise or fall of a longer expression, speech, head motion "
+        "(0 = off).",
+    )
+    speech_bumps: int = Field(
+        default=0,
+        ge=0,
+        le=100,
+        description="roiflow: drop an interval in which the mouth moved more than the brows in at least this many "
+        "bumps (jaw movement of speech; an expression rises and relaxes once; 0 = off).",
+    )
     noise_window_ms: float = Field(
         default=4000.0, gt=0, le=60000, description="roiflow: span of the running noise estimate (median and MAD)."
     )

@@ -32,7 +32,15 @@ from edge.motion.base import MotionSample
 from edge.spotting.base import Interval
 from edge.spotting.config import SpottingConfig
 from edge.spotting.noise import RunningMedianMad
-from edge.spotting.rules import BlinkHistory, RecentIntervals, is_blink, repeats
+from edge.spotting.rules import (
+    BlinkHistory,
+    FlowHistory,
+    RecentIntervals,
+    in_longer_movement,
+    is_blink,
+    is_speech,
+    repeats,
+)
 from edge.spotting.runs import RunTracker
 
 _MAD_TO_SIGMA = 1.4826
@@ -83,17 +91,21 @@ class RoiFlowSpotter:
         horizon_ns = int(1e6 * max(c.contrast_k_ms + c.merge_gap_ms + c.max_ms + c.offset_shift_ms for c in configs))
         self._blink = BlinkHistory(horizon_ns + 1_000_000_000)
         self._micro = RecentIntervals(horizon_ns + 1_000_000_000)
+        self._flow = FlowHistory(horizon_ns + int(config.context_ms * 1e6) + 1_000_000_000)
         self._now_ns = 0
         self.score = 0.0
         self.score_t_ns = 0
 
     def _keep(self, k: int, intervals: list[Interval]) -> list[Interval]:
         """Apply the pass filter and the rules of :mod:`edge.spotting.rules` to one pass's new intervals."""
+        cfg = self._cfg
         kept = [
             i
             for i in intervals
             if not (self._two_pass and k > 0 and i.kind != "macro")
-            and not is_blink(i, self._blink.flags, self._cfg.blink_max_frac)
+            and not is_blink(i, self._blink.flags, cfg.blink_max_frac, self._flow)
+            and not in_longer_movement(i, self._flow, cfg.context_ms, cfg.context_ratio)
+            and not is_speech(i, self._flow, cfg.speech_bumps)
         ]
         if k == 0:
             self._micro.add((i for i in kept if i.kind == "micro"), self._now_ns)
@@ -104,6 +116,7 @@ class RoiFlowSpotter:
     def update(self, sample: MotionSample) -> list[Interval]:
         if sample.valid and sample.roi_px:
             self._blink.add(sample.frame_index, sample.t_ns, Quality.BLINK in sample.quality)
+            self._flow.add(sample.t_ns, sample.roi_px)
             self._now_ns = sample.t_ns
         out: list[Interval] = []
         for k, p in enumerate(self._passes):
@@ -122,6 +135,7 @@ class RoiFlowSpotter:
             p.reset()
         self._blink.clear()
         self._micro.clear()
+        self._flow.clear()
         self.score = 0.0
 
 

@@ -150,16 +150,16 @@ def test_registry_builds_both() -> None:
 
 
 def test_tuning_fast_replay_matches_the_live_spotter() -> None:
-    from edge.spotting.tuning import blink_flags, record_curves, replay, replay_curves, replay_fast
+    from edge.spotting.tuning import blink_flags, flow_history, record_curves, replay, replay_curves, replay_fast
 
     both = SpottingConfig(
-        contrast_k_ms=250.0, blink_max_frac=0.3, cross_pass_iou=0.3
+        contrast_k_ms=250.0, blink_max_frac=0.3, cross_pass_iou=0.3, context_ratio=0.5
     )  # curves use the default noise window
     long = _samples(_curve(4000, [(600, 60, 1.5), (1500, 400, 1.5), (2600, 90, 1.5)]))
     long = [s if not 600 <= s.frame_index < 640 else replace(s, quality=frozenset({Quality.BLINK})) for s in long]
     curves = {k: record_curves(long, k) for k in (both.contrast_k_ms, both.macro_contrast_k_ms)}
     live_both = [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in replay(long, both)]
-    fast_both = replay_fast(curves, blink_flags(long), both)
+    fast_both = replay_fast(curves, blink_flags(long), both, flow_history(long))
     assert [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in fast_both] == live_both
     assert len(live_both) >= 2
 
@@ -188,12 +188,16 @@ def _blinked(samples: list[MotionSample], start: int, stop: int) -> list[MotionS
 
 def test_roiflow_drops_intervals_made_mostly_of_blink_frames() -> None:
     cfg = SpottingConfig(macro_contrast_k_ms=0.0, blink_max_frac=0.5)
-    samples = _samples(_curve(2000, [(1000, 60, 1.5)]))
-    assert len(_run(RoiFlowSpotter(cfg), samples)) == 1
-    assert _run(RoiFlowSpotter(cfg), _blinked(samples, 990, 1070)) == []  # the whole movement is a blink
-    assert len(_run(RoiFlowSpotter(cfg), _blinked(samples, 1040, 1050))) == 1  # a blink inside a movement
+    mouth = _samples(_curve(2000, [(1000, 60, 1.5)]))
+    # the same bump in the brows (where a blink's flow bleeds), the mouth still
+    brows = [replace(s, roi_px={"mouth_left": s.roi_px["brow_left"], "brow_left": s.roi_px["mouth_left"]}) for s in mouth]
+    assert len(_run(RoiFlowSpotter(cfg), brows)) == 1
+    assert _run(RoiFlowSpotter(cfg), _blinked(brows, 990, 1070)) == []  # the whole movement is a blink
+    assert len(_run(RoiFlowSpotter(cfg), _blinked(brows, 1040, 1050))) == 1  # a blink inside a movement
     off = cfg.model_copy(update={"blink_max_frac": 0.0})
-    assert len(_run(RoiFlowSpotter(off), _blinked(samples, 990, 1070))) == 1
+    assert len(_run(RoiFlowSpotter(off), _blinked(brows, 990, 1070))) == 1
+    # the mouth moved more than the brows: a smile that narrows the eyes, not a blink
+    assert len(_run(RoiFlowSpotter(cfg), _blinked(mouth, 990, 1070))) == 1
 
 
 def test_macro_pass_interval_repeating_an_emitted_micro_one_is_dropped() -> None:
