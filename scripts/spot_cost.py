@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Per-frame cost of the spotter alone, on the motion samples of real or generated clips.
 
-    .venv/bin/python scripts/spot_cost.py /work/shared/clips/WolfgangLanger_Pexels.mp4 /tmp/gbench/clips/bench-alt/bench-alt_01.mp4
+    .venv/bin/python scripts/spot_cost.py ../shared/clips/WolfgangLanger_Pexels.mp4 OUT/clips/bench-alt/bench-alt_01.mp4
 
 Each clip's motion samples are recorded once (face and motion stages, default configuration); the spotter
 named by ``--spotter`` (default configuration otherwise) is then replayed over them ``--rounds`` times and
@@ -22,7 +22,11 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> int:
     from edge.spotting.config import SpottingConfig
     from edge.spotting.roiflow import RoiFlowSpotter
-    from edge.spotting.tuning import record_motion
+
+    try:
+        from edge.train.tuning import record_motion
+    except ImportError:  # a checkout from before the architecture split
+        from edge.spotting.tuning import record_motion  # type: ignore[no-redef]
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("videos", nargs="+", type=Path)

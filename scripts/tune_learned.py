@@ -51,8 +51,8 @@ def record(video: Path) -> list[Point]:
     from edge.capture.registry import open_source
     from edge.config.loader import apply_overrides, validate
     from edge.engine.factory import build_engine_model
-    from edge.engine.features import spot_input
     from edge.face.registry import build_tracker
+    from edge.motion.features import spot_input
     from edge.motion.registry import build_motion
 
     config = validate(apply_overrides({}, ["spotting.type=learned"]))
@@ -91,7 +91,7 @@ def replay(points: Sequence[Point], config: Any) -> list[Any]:
 
 def score(clips: Mapping[str, Sequence[Point]], gt: Any, config: Any) -> Any:
     from edge.evaluation.spotting import score_spotting
-    from edge.spotting.tuning import as_rows
+    from edge.train.tuning import as_rows
 
     pred = [row for video, pts in clips.items() for row in as_rows(video, replay(pts, config))]
     return score_spotting(gt, pred)

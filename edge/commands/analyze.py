@@ -21,6 +21,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--overwrite", action="store_true", help="start events.jsonl and intervals.csv afresh (default: append)"
     )
+    parser.add_argument(
+        "--intervals",
+        type=Path,
+        metavar="FILE.csv",
+        help="classify these onset,apex,offset rows (1-based frames) instead of spotting (MEGC recognition)",
+    )
     add_config_args(parser)
     parser.set_defaults(func=_analyze)
 
@@ -40,6 +46,10 @@ def _analyze(args: argparse.Namespace) -> int:
     if not video.is_file():
         raise SourceError(f"{str(video)!r} is not a file; expected a video file")
     uri = f"file:{quote(str(video), safe='/')}?realtime=false" + (f"&fps={args.fps}" if args.fps else "")
+    if args.intervals is not None:
+        from edge.commands.analyze_intervals import analyze_intervals
+
+        return analyze_intervals(args, config, video, uri)
     sink = IntervalFileSink(args.out, video.stem, overwrite=args.overwrite)
     analyzer = build_analyzer(config, video.name, Metrics())
 

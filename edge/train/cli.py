@@ -14,6 +14,7 @@ from typing import Any
 from edge.cli_common import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, add_config_args, config_from_args
 from edge.datasets import DATASETS
 from edge.errors import ConfigError, DatasetError, GlimpseError
+from edge.train.flows_cli import add_flow_args, flows_usage, train_flows
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default: 2)")
     _dataset_args(parser)
+    add_flow_args(parser)
     add_config_args(parser)
     parser.set_defaults(func=_handle)
 
@@ -76,6 +78,12 @@ def _handle(args: argparse.Namespace) -> int:
             args.epochs,
         )
         return EXIT_USAGE
+    problem = flows_usage(args)
+    if not problem and args.flows is not None and _inside_repository(args.out):
+        problem = f"--out {str(args.out)!r} is inside the Glimpse repository; expected a folder outside it"
+    if problem:
+        print(problem)
+        return EXIT_USAGE
     if args.dataset or args.root:
         problem = _dataset_usage(args)
         if problem:
@@ -87,14 +95,16 @@ def _handle(args: argparse.Namespace) -> int:
         logger.error("glimpse train needs PyTorch; install the 'train' extra (pip install 'glimpse-edge[train]')")
         return EXIT_RUNTIME
     torch.set_num_threads(args.threads)
+    if args.flows is not None:
+        return train_flows(args)
     return _train_datasets(args) if args.dataset else _train_synthetic(args)
 
 
 def _train_synthetic(args: argparse.Namespace) -> int:
-    from edge.engine.train.data import synthetic_set
-    from edge.engine.train.fit import Budget
-    from edge.engine.train.pipeline import run
     from edge.paths import models_dir
+    from edge.train.data import synthetic_set
+    from edge.train.fit import Budget
+    from edge.train.pipeline import run
 
     data = synthetic_set(args.subjects, args.per_subject, args.seed, args.source)
     report = run(
@@ -126,9 +136,9 @@ def _inside_repository(out: Path) -> bool:
 
 
 def _train_datasets(args: argparse.Namespace) -> int:
-    from edge.engine.train.datasets import DatasetRoot, load_all, prepare, train_on_datasets, with_synthetic
-    from edge.engine.train.fit import Budget
     from edge.face.registry import build_tracker
+    from edge.train.datasets import DatasetRoot, load_all, prepare, train_on_datasets, with_synthetic
+    from edge.train.fit import Budget
 
     try:
         config = config_from_args(args)
@@ -148,7 +158,7 @@ def _train_datasets(args: argparse.Namespace) -> int:
         finally:
             tracker.close()
         if args.with_synth:
-            from edge.engine.train.data import synthetic_set
+            from edge.train.data import synthetic_set
 
             prepared = with_synthetic(prepared, synthetic_set(args.subjects, args.per_subject, args.seed, args.source))
         report = train_on_datasets(prepared, args.out, args.name, budget, not args.no_loso, config.face.tracker)
