@@ -88,7 +88,7 @@ class SpottingConfig(Section):
         "'longer movement' rule looks at (see context_ratio).",
     )
     context_ratio: float = Field(
-        default=0.0,
+        default=0.5,
         ge=0,
         le=10,
         description="roiflow: drop a micro interval when its regions moved at least this share of its own peak "
@@ -96,7 +96,7 @@ class SpottingConfig(Section):
         "(0 = off).",
     )
     speech_bumps: int = Field(
-        default=0,
+        default=10,
         ge=0,
         le=100,
         description="roiflow: drop an interval in which the mouth moved more than the brows in at least this many "
