@@ -58,7 +58,7 @@ def _events(path: Path, overrides: list[str]) -> tuple[list[Any], list[Any], int
         summary = run_sequential(open_source(f"file:{quote(str(path), safe='/')}?realtime=false"), analyzer)
     finally:
         analyzer.stages.close()
-    return summary.events, summary.truncated, summary.frames_analyzed, fps
+    return summary.events, getattr(summary, "truncated", []), summary.frames_analyzed, fps  # older checkouts: none
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:

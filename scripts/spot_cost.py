@@ -1,51 +1,73 @@
 #!/usr/bin/env python3
-"""Per-frame cost of the spotter alone, on the motion samples of real or generated clips.
+"""Per-frame CPU cost of the roiflow spotter alone, on the motion samples of real or generated clips.
 
-    .venv/bin/python scripts/spot_cost.py ../shared/clips/WolfgangLanger_Pexels.mp4 OUT/clips/bench-alt/bench-alt_01.mp4
+    .venv/bin/python scripts/spot_cost.py CLIP.mp4 [CLIP.mp4 ...] [--before OLD/edge/spotting/roiflow.py]
 
 Each clip's motion samples are recorded once (face and motion stages, default configuration); the spotter
-named by ``--spotter`` (default configuration otherwise) is then replayed over them ``--rounds`` times and
-the median time per sample is printed, with the frame rate and the number of intervals. Only the spotter is
-timed. Run it from an older checkout (``PYTHONPATH=OLD_TREE``) for a before/after comparison; benchmarks print
-numbers, they assert nothing.
+(default configuration) is then replayed over them ``--rounds`` times and the median CPU time per sample
+(``time.process_time``, so other jobs on a shared machine count less than in wall time) is printed with the
+frame rate and the number of intervals. ``--before`` loads another version's ``roiflow.py`` (for instance
+``git show OLD:edge/spotting/roiflow.py > /tmp/roiflow_old.py``) and times it in the same rounds, interleaved.
+Only the spotter is timed. Benchmarks print numbers; they assert nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
+
+
+def _load(path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location("roiflow_before", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {str(path)!r}; expected a roiflow.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["roiflow_before"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _time(make: Callable[[], Any], samples: Sequence[Any]) -> tuple[float, int]:
+    spotter = make()
+    t0 = time.process_time()
+    out = [iv for s in samples for iv in spotter.update(s)] + spotter.flush()
+    return (time.process_time() - t0) / len(samples), sum(not getattr(iv, "truncated", False) for iv in out)
 
 
 def main(argv: list[str] | None = None) -> int:
     from edge.spotting.config import SpottingConfig
     from edge.spotting.roiflow import RoiFlowSpotter
-
-    try:
-        from edge.train.tuning import record_motion
-    except ImportError:  # a checkout from before the architecture split
-        from edge.spotting.tuning import record_motion  # type: ignore[no-redef]
+    from edge.train.tuning import record_motion
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("videos", nargs="+", type=Path)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--before", type=Path, help="another version's edge/spotting/roiflow.py, timed alongside")
     args = parser.parse_args(argv)
-    print("| clip | fps | samples | intervals | spotter ms/frame (median of rounds) |")
-    print("|---|---|---|---|---|")
+    spotters: dict[str, Callable[[], Any]] = {"now": lambda: RoiFlowSpotter(SpottingConfig())}
+    if args.before is not None:
+        before = _load(args.before)
+        spotters = {"before": lambda: before.RoiFlowSpotter(SpottingConfig()), **spotters}
+    print("| clip | fps | samples | " + " | ".join(f"{n}: ms/frame (intervals)" for n in spotters) + " |")
+    print("|---|---|---|" + "---|" * len(spotters))
     for video in args.videos:
         samples = record_motion(video)
         span_s = (samples[-1].t_ns - samples[0].t_ns) / 1e9
         fps = (len(samples) - 1) / span_s if span_s > 0 else 0.0
-        times, found = [], 0
+        times: dict[str, list[float]] = {n: [] for n in spotters}
+        found: dict[str, int] = {}
         for _ in range(args.rounds):
-            spotter = RoiFlowSpotter(SpottingConfig())
-            t0 = time.perf_counter()
-            out = [iv for s in samples for iv in spotter.update(s)] + spotter.flush()
-            times.append((time.perf_counter() - t0) / len(samples))
-            found = len(out)
-        print(f"| {video.name} | {fps:.0f} | {len(samples)} | {found} | {1e3 * statistics.median(times):.4f} |")
+            for name, make in spotters.items():
+                t, found[name] = _time(make, samples)
+                times[name].append(t)
+        cells = " | ".join(f"{1e3 * statistics.median(times[n]):.3f} ({found[n]})" for n in spotters)
+        print(f"| {video.name} | {fps:.0f} | {len(samples)} | {cells} |")
     return 0
 
 
