@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _analyze(args: argparse.Namespace) -> int:
     from edge.capture.registry import open_source
+    from edge.events.model import Event
     from edge.metrics import Metrics
     from edge.offline import run_sequential
     from edge.sinks.console import describe
@@ -53,10 +54,12 @@ def _analyze(args: argparse.Namespace) -> int:
     sink = IntervalFileSink(args.out, video.stem, overwrite=args.overwrite)
     analyzer = build_analyzer(config, video.name, Metrics())
 
-    def on_event(event: object) -> None:
-        sink.on_event(event)  # type: ignore[arg-type]
+    def on_event(event: Event) -> None:
+        if event.truncated and config.bus.truncated == "drop":
+            return
+        sink.on_event(event)
         if not args.quiet:
-            print(describe(event))  # type: ignore[arg-type]
+            print(describe(event))
 
     try:
         summary = run_sequential(open_source(uri), analyzer, on_event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -214,3 +215,30 @@ def test_running_median_mad_equals_numpy_over_a_sliding_window() -> None:
         assert np.array_equal(got_median, median)
         assert np.array_equal(got_mad, np.median(np.abs(window - median), axis=0))
     assert stats.span_ns == window_ns and len(stats) == 38
+
+
+def test_a_movement_the_lost_track_cuts_short_is_flagged_truncated_at_the_loss() -> None:
+    cfg = SpottingConfig(macro_contrast_k_ms=0.0)
+    samples = _samples(_curve(1500, [(1170, 60, 1.5)]))[:1200]  # the face is lost at the movement's peak
+    lost = [MotionSample(i, i * PERIOD_NS, False, track_id=-1) for i in range(1200, 1300)]
+    spotter = RoiFlowSpotter(cfg)
+    for s in samples:
+        assert [iv for iv in spotter.update(s) if iv.onset_index >= 900] == []
+    at_loss = spotter.update(lost[0])
+    assert len(at_loss) == 1 and at_loss[0].truncated and at_loss[0].onset_index >= 1140  # reported at once
+    assert all(spotter.update(s) == [] for s in lost[1:]) and spotter.flush() == []
+    # the same movement seen to its end and followed by quiet is a complete (untruncated) interval
+    whole = _run(RoiFlowSpotter(cfg), _samples(_curve(1500, [(1170, 60, 1.5)])))
+    assert whole and not any(iv.truncated for _, iv in whole)
+
+
+def test_intervals_file_marks_truncated_rows(tmp_path: Path) -> None:
+    from edge.sinks.intervals import IntervalFileSink
+
+    from tests_support import make_event
+
+    with IntervalFileSink(tmp_path, "clip") as sink:
+        sink.on_event(make_event())
+        sink.on_event(make_event().model_copy(update={"truncated": True}))
+    rows = (tmp_path / "intervals.csv").read_text().splitlines()
+    assert rows[0].endswith(",truncated") and rows[1].endswith(",0") and rows[2].endswith(",1")
