@@ -102,11 +102,10 @@ class EventBus:
     def _deliver(self, item: Item) -> None:
         kind, payload = item
         for sink in self.sinks:
-            if kind == "event" and not self._takes(sink, payload):
-                continue
             try:
                 if kind == "event":
-                    sink.on_event(payload)
+                    if self._takes(sink, payload):
+                        sink.on_event(payload)
                 elif kind == "state":
                     sink.on_state(payload)
                 else:
