@@ -242,3 +242,12 @@ def test_intervals_file_marks_truncated_rows(tmp_path: Path) -> None:
         sink.on_event(make_event().model_copy(update={"truncated": True}))
     rows = (tmp_path / "intervals.csv").read_text().splitlines()
     assert rows[0].endswith(",truncated") and rows[1].endswith(",0") and rows[2].endswith(",1")
+
+
+def test_a_pause_mid_movement_reports_nothing() -> None:
+    samples = _samples(_curve(2400, [(1170, 60, 1.5)]))
+    spotter = RoiFlowSpotter(SpottingConfig(macro_contrast_k_ms=0.0))
+    before = [iv for s in samples[:1200] for iv in spotter.update(s)]
+    spotter.reset()  # the analyzer resets the spotter on a privacy pause
+    after = [iv for s in samples[1400:] for iv in spotter.update(s)] + spotter.flush()
+    assert [iv for iv in before + after if iv.onset_index >= 1100] == []
