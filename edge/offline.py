@@ -37,9 +37,13 @@ def run_sequential(
             metrics.fps_out.tick()
             summary.frames_analyzed += 1
             for event in events:
-                _record(summary, event, on_event)
+                summary.add_event(event)
+                if on_event:
+                    on_event(event)
         for event in analyzer.flush():
-            _record(summary, event, on_event)
+            summary.add_event(event)
+            if on_event:
+                on_event(event)
         summary.dropped_frames = source.dropped_frames
     summary.wall_s = time.perf_counter() - t0
     summary.stats = metrics.snapshot()
@@ -47,10 +51,3 @@ def run_sequential(
     summary.stats["dropped_frames"] = summary.dropped_frames
     summary.stats["fps"] = round(summary.frames_analyzed / summary.wall_s, 2) if summary.wall_s > 0 else 0.0
     return summary
-
-
-def _record(summary: RunSummary, event: Event, on_event: Callable[[Event], None] | None) -> None:
-    """Count the event (a truncated one apart: never counted) and hand it to ``on_event``."""
-    (summary.truncated if event.truncated else summary.events).append(event)
-    if on_event:
-        on_event(event)

@@ -69,7 +69,7 @@ def _analyze(args: argparse.Namespace) -> int:
     stats = summary.stats
     print(
         f"{video.name}: {summary.frames_analyzed} frames in {summary.wall_s:.2f} s = {stats['fps']:.1f} fps, "
-        f"{len(summary.events)} events ({len(summary.truncated)} more cut short, not counted), "
+        f"{summary.events_total} events ({summary.truncated_total} more cut short, not counted), "
         f"face found in {stats['face_found_rate']:.1%} of frames, "
         f"{summary.dropped_frames} dropped"
     )
