@@ -28,7 +28,10 @@ class MotionSample:
 
     ``roi_px`` holds the mean flow magnitude per ROI in aligned-crop pixels,
     head motion already removed. ``flow`` is kept only when a later stage asks
-    for it; it never leaves the analysis stage.
+    for it; it never leaves the analysis stage. ``rest_px`` holds, per ROI, the
+    displacement from rest: the mean flow magnitude from the track's rest
+    reference crop to this one (:mod:`edge.motion.baseline`; empty when
+    ``motion.rest_every_ms`` is 0).
     """
 
     frame_index: int
@@ -39,6 +42,7 @@ class MotionSample:
     track_id: int = -1
     quality: frozenset[Quality] = frozenset()
     flow: FlowField | None = None
+    rest_px: dict[str, float] = field(default_factory=dict)
 
 
 class MotionAnalyzer(Protocol):

@@ -7,7 +7,7 @@ region means (see docs/engine.md for the measured cost).
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,7 @@ from edge.closing import Closeable
 from edge.face.base import FaceObservation, Quality
 from edge.motion import rois
 from edge.motion.base import FlowField, MotionSample
+from edge.motion.baseline import RestDisplacement
 from edge.motion.config import MotionConfig
 from edge.motion.flow import FloatArray, GrayImage, create_dis, dense_flow, optical_strain
 
@@ -44,6 +45,17 @@ class DisMotionAnalyzer(Closeable):
         self._track = -1
         self._boxes_size = -1
         self._boxes: dict[str, rois.Box] = {}
+        self._rest = (
+            RestDisplacement(
+                config.rest_every_ms,
+                config.rest_refresh_px,
+                config.rest_refresh_ms,
+                config.rest_max_age_ms,
+                config.eye_mask,
+            )
+            if config.rest_every_ms > 0
+            else None
+        )
 
     def process(self, face: FaceObservation) -> MotionSample:
         if not face.usable or face.aligned is None:
@@ -55,10 +67,14 @@ class DisMotionAnalyzer(Closeable):
         crop = face.aligned
         ref = self._reference(face.t_ns)
         self._remember(face.t_ns, crop)
+        rest = (
+            {} if self._rest is None else self._rest.update(face.t_ns, crop, lambda: self._regions(face, crop.shape[0]))
+        )
         if ref is None or ref.crop.shape != crop.shape:
             return MotionSample(face.frame_index, face.t_ns, False, track_id=face.track_id, quality=face.quality)
         u, v = dense_flow(self._dis, ref.crop, crop)
-        return self._sample(face, u, v)
+        sample = self._sample(face, u, v)
+        return replace(sample, rest_px=rest) if rest else sample
 
     def _reference(self, t_ns: int) -> _Past | None:
         """The newest remembered crop at least k old, if its age is within tolerance."""
@@ -126,6 +142,8 @@ class DisMotionAnalyzer(Closeable):
     def reset(self) -> None:
         self._ring.clear()
         self._track = -1
+        if self._rest is not None:
+            self._rest.reset()
 
     def close(self) -> None:
         self._ring.clear()
