@@ -65,7 +65,7 @@ class MotionConfig(Section):
         "the t - k flow).",
     )
     rest_refresh_px: float = Field(
-        default=0.5,
+        default=1.0,
         ge=0,
         le=20,
         description="The rest reference moves to the current crop once every region has stayed within this "

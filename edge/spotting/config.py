@@ -61,6 +61,12 @@ class SpottingConfig(Section):
         le=5000,
         description="roiflow: k of a second pass that spots macro-expressions only (0 = one pass for both kinds).",
     )
+    macro_feature: Literal["flow", "rest"] = Field(
+        default="rest",
+        description="roiflow: what the macro pass scores per region: 'flow' (the t - k flow, how fast the face "
+        "moves) or 'rest' (MotionSample.rest_px, how far it is from rest; falls back to 'flow' when the motion "
+        "stage does not measure it).",
+    )
     macro_threshold_sigma: float = Field(
         default=4.0, gt=0, le=100, description="roiflow: threshold_sigma of the macro pass."
     )

@@ -13,8 +13,10 @@ followed by ``merge_gap_ms`` of quiet.
 Micro- and macro-expressions need different neighbourhoods: a contrast over
 a few hundred ms erases a movement that lasts seconds. With
 ``macro_contrast_k_ms`` > 0 the spotter runs a second, independent pass
-(its own k, threshold and merge gap) that emits only intervals longer than
-``micro_max_ms``, while the first pass emits only micro intervals; with 0 the
+(its own k, threshold and merge gap, and by default its own feature: the
+displacement from rest, ``MotionSample.rest_px``, so that a held expression
+stays high instead of showing a bump at each end) that emits only intervals
+longer than ``micro_max_ms``, while the first pass emits only micro intervals; with 0 the
 single pass emits both kinds by duration. Intervals then pass the rules of
 :mod:`edge.spotting.rules` (blinks, one movement reported once across the passes).
 """
@@ -86,7 +88,8 @@ class RoiFlowSpotter(Closeable):
     def __init__(self, config: SpottingConfig) -> None:
         configs = channel_configs(config)
         self._cfg = config
-        self._passes = [ContrastPass(c) for c in configs]
+        features = ["flow", config.macro_feature]
+        self._passes = [ContrastPass(c, f) for c, f in zip(configs, features, strict=False)]
         self._two_pass = len(self._passes) > 1
         # the oldest frame an emitted interval can still reach: k + merge gap + max duration back, plus slack
         horizon_ns = int(1e6 * max(c.contrast_k_ms + c.merge_gap_ms + c.max_ms + c.offset_shift_ms for c in configs))
@@ -148,8 +151,9 @@ class ContrastPass:
     (:class:`~edge.spotting.noise.RunningMedianMad`).
     """
 
-    def __init__(self, config: SpottingConfig) -> None:
+    def __init__(self, config: SpottingConfig, feature: str = "flow") -> None:
         self._cfg = config
+        self._rest = feature == "rest"  # score MotionSample.rest_px (displacement from rest) when the sample has it
         self._k_ns = int(config.contrast_k_ms * 1e6)
         self._warmup_ns = int(config.warmup_ms * 1e6)
         self._runs = RunTracker(config, config.threshold_sigma, config.threshold_sigma * config.hysteresis)
@@ -171,7 +175,8 @@ class ContrastPass:
                 self.reset()
                 return out
             return []
-        names = tuple(sorted(sample.roi_px))
+        values = sample.rest_px if self._rest and sample.rest_px else sample.roi_px
+        names = tuple(sorted(values))
         if names != self._names or sample.track_id != self._runs.track_id:
             out = self.flush()  # the old track ended: what it left open is cut short
             self.reset()
@@ -179,7 +184,7 @@ class ContrastPass:
             self._noise = RunningMedianMad(int(self._cfg.noise_window_ms * 1e6), len(names))
         else:
             out = []
-        flow = np.fromiter((sample.roi_px[n] for n in names), dtype=np.float64, count=len(names))
+        flow = np.fromiter((values[n] for n in names), dtype=np.float64, count=len(names))
         self._index.append(sample.frame_index)
         self._t.append(sample.t_ns)
         self._flow.append(flow)

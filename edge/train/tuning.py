@@ -46,7 +46,8 @@ MICRO_GRID: dict[str, tuple[float, ...]] = {
     "offset_shift_ms": (0.0, 50.0, 100.0),
 }
 #: Stage 2: the macro pass's own settings (shared ones fixed by stage 1), selected by macro F1.
-MACRO_GRID: dict[str, tuple[float, ...]] = {
+MACRO_GRID: dict[str, tuple[Any, ...]] = {
+    "macro_feature": ("flow", "rest"),
     "macro_contrast_k_ms": (500.0, 750.0, 1000.0, 1500.0, 2000.0, 3000.0),
     "macro_threshold_sigma": (2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0),
     "macro_merge_gap_ms": (100.0, 200.0, 400.0, 800.0),
@@ -118,7 +119,7 @@ def score(clips: Mapping[str, Sequence[MotionSample]], gt: Sequence[IntervalRow]
 class _Recorder:
     """Records the spotter's per-point contrast and noise-scaled contrast per track segment (no runs)."""
 
-    def __init__(self, config: SpottingConfig) -> None:
+    def __init__(self, config: SpottingConfig, feature: str) -> None:
         from edge.spotting.roiflow import ContrastPass
 
         segments: list[list[tuple[int, int, Any, Any]]] = [[]]
@@ -133,18 +134,18 @@ class _Recorder:
                 if segments[-1]:
                     segments.append([])
 
-        self.spotter = Spotter(config)
+        self.spotter = Spotter(config, feature)
         self.segments = segments
 
 
 Curves = list[tuple[Any, Any, Any, Any]]  # per track segment: index [n], t_ns [n], contrast [n, R], z [n, R]
 
 
-def record_curves(samples: Sequence[MotionSample], contrast_k_ms: float) -> Curves:
-    """Per-point contrast and z of the ROI-flow spotter at ``contrast_k_ms`` (independent of the thresholds)."""
+def record_curves(samples: Sequence[MotionSample], contrast_k_ms: float, feature: str = "flow") -> Curves:
+    """Per-point contrast and z of one ROI-flow pass at ``contrast_k_ms`` on ``feature`` (flow or rest)."""
     import numpy as np
 
-    rec = _Recorder(SpottingConfig(type="roiflow", contrast_k_ms=contrast_k_ms))
+    rec = _Recorder(SpottingConfig(type="roiflow", contrast_k_ms=contrast_k_ms), feature)
     for sample in samples:
         rec.spotter.update(sample)
     rec.spotter.flush()
@@ -230,20 +231,29 @@ def combine_passes(
     return out
 
 
-def replay_fast(
-    curves: Mapping[float, Curves], blink: Mapping[int, bool], config: SpottingConfig, flow: FlowHistory
-) -> list[Interval]:
-    """What :func:`replay` gives for the whole two-pass spotter, from curves recorded at each pass's k (fast)."""
+def pass_keys(config: SpottingConfig) -> list[tuple[float, str]]:
+    """(contrast k, feature) of each pass of ``config``: the curves it needs."""
     from edge.spotting.roiflow import channel_configs
 
-    passes = [replay_curves_timed(curves[c.contrast_k_ms], c) for c in channel_configs(config)]
+    passes = channel_configs(config)
+    return [(c.contrast_k_ms, f) for c, f in zip(passes, ["flow", config.macro_feature], strict=False)]
+
+
+def replay_fast(
+    curves: Mapping[tuple[float, str], Curves], blink: Mapping[int, bool], config: SpottingConfig, flow: FlowHistory
+) -> list[Interval]:
+    """What :func:`replay` gives for the whole two-pass spotter, from curves recorded for each pass (fast)."""
+    from edge.spotting.roiflow import channel_configs
+
+    keys = pass_keys(config)
+    passes = [replay_curves_timed(curves[key], c) for key, c in zip(keys, channel_configs(config), strict=True)]
     return combine_passes(passes, blink, config, flow)
 
 
 def grid_search(
     clips: Mapping[str, Sequence[MotionSample]],
     gt: Sequence[IntervalRow],
-    grid: Mapping[str, Sequence[float]],
+    grid: Mapping[str, Sequence[Any]],
     base: SpottingConfig,
     kind: str = "micro",
 ) -> list[tuple[dict[str, float], SpottingReport]]:
@@ -256,14 +266,15 @@ def grid_search(
 
     names = list(grid)
     results = []
-    curves: dict[float, dict[str, Curves]] = {}
+    curves: dict[tuple[float, str], dict[str, Curves]] = {}
     for values in itertools.product(*(grid[n] for n in names)):
         point = dict(zip(names, values, strict=True))
-        config = channel_configs(base.model_copy(update=point))[0 if kind == "micro" else -1]
-        k = config.contrast_k_ms
+        full = base.model_copy(update=point)
+        config = channel_configs(full)[0 if kind == "micro" else -1]
+        k = pass_keys(full)[0 if kind == "micro" else -1]
         if k not in curves:
-            curves[k] = {video: record_curves(samples, k) for video, samples in clips.items()}
-            logger.info("recorded curves at k = %g ms", k)
+            curves[k] = {video: record_curves(samples, *k) for video, samples in clips.items()}
+            logger.info("recorded curves at k = %g ms on %s", *k)
         pred = [
             row
             for video, c in curves[k].items()
@@ -291,10 +302,9 @@ def grid_search_rules(
     rule from off to most aggressive).
     """
     from edge.evaluation.spotting import score_spotting
-    from edge.spotting.roiflow import channel_configs
 
-    ks = {c.contrast_k_ms for c in channel_configs(base)}
-    curves = {video: {k: record_curves(samples, k) for k in ks} for video, samples in clips.items()}
+    ks = set(pass_keys(base))
+    curves = {video: {k: record_curves(samples, *k) for k in ks} for video, samples in clips.items()}
     blink = {video: blink_flags(samples) for video, samples in clips.items()}
     flows = {video: flow_history(samples) for video, samples in clips.items()}
     names = list(grid)
@@ -344,6 +354,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--rules-only", action="store_true", help="keep the passes' current defaults; search stage 3 only"
     )
+    parser.add_argument(
+        "--start", choices=("all", "macro"), default="all", help="macro: keep the micro pass's defaults (stage 2 on)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     clips = load_clips(args.clips_dir, args.cache)
@@ -352,7 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("current defaults:", json.dumps(_summary(score(clips, gt, SpottingConfig(type="roiflow")))))
     rules_off = {**dict.fromkeys((*RULES_GRID, "context_ratio"), 0.0), "speech_bumps": 0}
     chosen = SpottingConfig(type="roiflow").model_copy(update=rules_off)
-    stages = [] if args.rules_only else [("micro", MICRO_GRID), ("macro", MACRO_GRID)]
+    parser_stages = {"all": [("micro", MICRO_GRID), ("macro", MACRO_GRID)], "macro": [("macro", MACRO_GRID)]}
+    stages = [] if args.rules_only else parser_stages[args.start]
     for kind, grid in stages:
         ranked = grid_search(clips, gt, grid, chosen, kind)
         for point, report in ranked[: args.top]:
@@ -375,7 +389,7 @@ def check_fast_replay(clips: Mapping[str, Sequence[MotionSample]]) -> None:
     both = SpottingConfig(type="roiflow", blink_max_frac=0.3, cross_pass_iou=0.3, context_ratio=0.5, speech_bumps=5)
     for video, samples in clips.items():
         fast_one = replay_curves(record_curves(samples, one.contrast_k_ms), one)
-        curves = {k: record_curves(samples, k) for k in {both.contrast_k_ms, both.macro_contrast_k_ms}}
+        curves = {k: record_curves(samples, *k) for k in set(pass_keys(both))}
         fast_both = replay_fast(curves, blink_flags(samples), both, flow_history(samples))
         if _key(fast_one) != _key(replay(samples, one)) or _key(fast_both) != _key(replay(samples, both)):
             raise RuntimeError(f"fast replay differs from the spotter on {video!r}; expected identical intervals")
