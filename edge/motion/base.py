@@ -31,7 +31,8 @@ class MotionSample:
     for it; it never leaves the analysis stage. ``rest_px`` holds, per ROI, the
     displacement from rest: the mean flow magnitude from the track's rest
     reference crop to this one (:mod:`edge.motion.baseline`; empty when
-    ``motion.rest_every_ms`` is 0).
+    ``motion.rest_every_ms`` is 0), and ``rest_ref_ns`` when that reference
+    was taken.
     """
 
     frame_index: int
@@ -43,6 +44,8 @@ class MotionSample:
     quality: frozenset[Quality] = frozenset()
     flow: FlowField | None = None
     rest_px: dict[str, float] = field(default_factory=dict)
+    #: Sensor time of the rest reference crop ``rest_px`` is measured from (-1 without one).
+    rest_ref_ns: int = -1
 
 
 class MotionAnalyzer(Protocol):

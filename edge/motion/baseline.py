@@ -46,7 +46,7 @@ class RestDisplacement:
         self._eye_mask = eye_mask
         self._dis: Any = None
         self._ref: GrayImage | None = None
-        self._ref_ns = 0
+        self._ref_ns = -1
         self._last_ns = 0
         self._near_since_ns: int | None = None
         self.values: dict[str, float] = {}
@@ -75,6 +75,11 @@ class RestDisplacement:
             self._set_reference(t_ns, crop)
         return self.values
 
+    @property
+    def reference_ns(self) -> int:
+        """Sensor time of the current reference crop (-1 without one)."""
+        return self._ref_ns
+
     def _set_reference(self, t_ns: int, crop: GrayImage) -> None:
         self._ref, self._ref_ns, self._last_ns = crop, t_ns, t_ns
         self._near_since_ns = None
@@ -99,6 +104,6 @@ class RestDisplacement:
 
     def reset(self) -> None:
         """Forget the reference and the held value (a lost face, a new track, a new stream)."""
-        self._ref = None
+        self._ref, self._ref_ns = None, -1
         self._near_since_ns = None
         self.values = {}

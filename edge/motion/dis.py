@@ -74,7 +74,9 @@ class DisMotionAnalyzer(Closeable):
             return MotionSample(face.frame_index, face.t_ns, False, track_id=face.track_id, quality=face.quality)
         u, v = dense_flow(self._dis, ref.crop, crop)
         sample = self._sample(face, u, v)
-        return replace(sample, rest_px=rest) if rest else sample
+        if self._rest is None or not rest:
+            return sample
+        return replace(sample, rest_px=rest, rest_ref_ns=self._rest.reference_ns)
 
     def _reference(self, t_ns: int) -> _Past | None:
         """The newest remembered crop at least k old, if its age is within tolerance."""

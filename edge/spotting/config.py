@@ -61,11 +61,11 @@ class SpottingConfig(Section):
         le=5000,
         description="roiflow: k of a second pass that spots macro-expressions only (0 = one pass for both kinds).",
     )
-    macro_feature: Literal["flow", "rest"] = Field(
+    macro_feature: Literal["flow", "rest", "both"] = Field(
         default="rest",
         description="roiflow: what the macro pass scores per region: 'flow' (the t - k flow, how fast the face "
-        "moves) or 'rest' (MotionSample.rest_px, how far it is from rest; falls back to 'flow' when the motion "
-        "stage does not measure it).",
+        "moves), 'rest' (MotionSample.rest_px, how far it is from rest; falls back to 'flow' when the motion "
+        "stage does not measure it) or 'both' (each region twice, the score is the larger).",
     )
     macro_threshold_sigma: float = Field(
         default=4.0, gt=0, le=100, description="roiflow: threshold_sigma of the macro pass."
@@ -101,6 +101,15 @@ class SpottingConfig(Section):
         description="roiflow: drop a micro interval when its regions moved at least this share of its own peak "
         "flow within context_ms before or after it: the rise or fall of a longer expression, speech, head motion "
         "(0 = off).",
+    )
+    rest_context_ratio: float = Field(
+        default=0.0,
+        ge=0,
+        le=10,
+        description="roiflow: drop a micro interval when the face did not come back to where it was before it: its "
+        "regions' mean displacement from rest (MotionSample.rest_px) within context_ms after it differs from the "
+        "one before it by at least this share of the interval's own rise: the rise or the fall of an expression "
+        "held still, which the t - k flow cannot see (0 = off).",
     )
     speech_bumps: int = Field(
         default=10,

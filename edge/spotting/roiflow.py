@@ -36,9 +36,11 @@ from edge.spotting.base import Interval
 from edge.spotting.config import SpottingConfig
 from edge.spotting.noise import RunningMedianMad
 from edge.spotting.rules import (
+    REST_REF,
     BlinkHistory,
     FlowHistory,
     RecentIntervals,
+    changes_rest,
     in_longer_movement,
     is_blink,
     is_speech,
@@ -47,6 +49,8 @@ from edge.spotting.rules import (
 from edge.spotting.runs import RunTracker
 
 _MAD_TO_SIGMA = 1.4826
+#: Marks a region's displacement-from-rest channel when a pass scores both features (dropped from the output).
+REST_SUFFIX = "@rest"
 _SIGMA_FLOOR_PX = 0.01
 
 
@@ -73,6 +77,15 @@ def channel_configs(config: SpottingConfig) -> list[SpottingConfig]:
     return [micro, macro]
 
 
+def _values(sample: MotionSample, feature: str) -> dict[str, float]:
+    """What a pass scores per region (see ``SpottingConfig.macro_feature``)."""
+    if feature == "flow" or not sample.rest_px:
+        return sample.roi_px
+    if feature == "rest":
+        return sample.rest_px
+    return {**sample.roi_px, **{f"{n}{REST_SUFFIX}": v for n, v in sample.rest_px.items()}}
+
+
 class RoiFlowSpotter(Closeable):
     """Spots intervals from per-ROI flow magnitude curves without any model.
 
@@ -96,6 +109,7 @@ class RoiFlowSpotter(Closeable):
         self._blink = BlinkHistory(horizon_ns + 1_000_000_000)
         self._micro = RecentIntervals(horizon_ns + 1_000_000_000)
         self._flow = FlowHistory(horizon_ns + int(config.context_ms * 1e6) + 1_000_000_000)
+        self._rest = FlowHistory(horizon_ns + int(config.context_ms * 1e6) + 1_000_000_000)
         self._now_ns = 0
         self.score = 0.0
         self.score_t_ns = 0
@@ -109,6 +123,7 @@ class RoiFlowSpotter(Closeable):
             if not (self._two_pass and k > 0 and i.kind != "macro")
             and not is_blink(i, self._blink.flags, cfg.blink_max_frac, self._flow)
             and not in_longer_movement(i, self._flow, cfg.context_ms, cfg.context_ratio)
+            and not changes_rest(i, self._rest, cfg.context_ms, cfg.rest_context_ratio)
             and not is_speech(i, self._flow, cfg.speech_bumps)
         ]
         if k == 0:
@@ -121,6 +136,8 @@ class RoiFlowSpotter(Closeable):
         if sample.valid and sample.roi_px:
             self._blink.add(sample.frame_index, sample.t_ns, Quality.BLINK in sample.quality)
             self._flow.add(sample.t_ns, sample.roi_px)
+            if sample.rest_px:
+                self._rest.add(sample.t_ns, {**sample.rest_px, REST_REF: float(sample.rest_ref_ns)})
             self._now_ns = sample.t_ns
         out: list[Interval] = []
         for k, p in enumerate(self._passes):
@@ -140,6 +157,7 @@ class RoiFlowSpotter(Closeable):
         self._blink.clear()
         self._micro.clear()
         self._flow.clear()
+        self._rest.clear()
         self.score = 0.0
 
 
@@ -153,7 +171,7 @@ class ContrastPass:
 
     def __init__(self, config: SpottingConfig, feature: str = "flow") -> None:
         self._cfg = config
-        self._rest = feature == "rest"  # score MotionSample.rest_px (displacement from rest) when the sample has it
+        self._feature = feature  # flow: MotionSample.roi_px; rest: rest_px (when the sample has it); both
         self._k_ns = int(config.contrast_k_ms * 1e6)
         self._warmup_ns = int(config.warmup_ms * 1e6)
         self._runs = RunTracker(config, config.threshold_sigma, config.threshold_sigma * config.hysteresis)
@@ -175,7 +193,7 @@ class ContrastPass:
                 self.reset()
                 return out
             return []
-        values = sample.rest_px if self._rest and sample.rest_px else sample.roi_px
+        values = _values(sample, self._feature)
         names = tuple(sorted(values))
         if names != self._names or sample.track_id != self._runs.track_id:
             out = self.flush()  # the old track ended: what it left open is cut short
@@ -213,7 +231,7 @@ class ContrastPass:
         z = np.where(contrast < self._cfg.min_flow_px, 0.0, z)
         best = int(np.argmax(z))
         self.score, self.score_t_ns = float(z[best]), point.t_ns
-        active = tuple(n for n, s in zip(self._names, z, strict=True) if s > self._runs.low)
+        active = tuple(n.removesuffix(REST_SUFFIX) for n, s in zip(self._names, z, strict=True) if s > self._runs.low)
         return self._runs.push(point.index, point.t_ns, self.score, active)
 
     def _scaled(self, t_ns: int, contrast: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

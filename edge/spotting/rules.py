@@ -18,6 +18,9 @@ Both rules act on an interval when it is emitted and never retract one that was 
 * **speech**: an interval in which the mouth led (it moved more than the brows) and whose mouth flow rose
   through half its peak at least ``speech_bumps`` times is jaw movement of speech (each syllable opens and
   closes the jaw: two bumps of the t-k flow), not an expression, which rises and relaxes once;
+* **held expression** (``rest_context_ratio``): a micro interval after which the face did not come back to
+  where it was before it (the displacement from rest, ``MotionSample.rest_px``, changed across it by a good
+  share of its own rise) is the rise or the fall of an expression held still, not a brief movement;
 * a blink moves the lids (and, through the flow, the brows), never the mouth: the blink rule spares an interval
   whose mouth regions moved more than its brows (a smile that narrows the eyes, AU6).
 
@@ -40,6 +43,8 @@ from edge.spotting.base import Interval
 #: Regions a blink never moves, and the regions its flow bleeds into.
 MOUTH_ROIS = ("mouth_left", "mouth_right", "chin")
 BROW_ROIS = ("brow_left", "brow_right")
+#: Pseudo-region of a displacement-from-rest history: the time its reference crop was taken (see changes_rest).
+REST_REF = "@ref_ns"
 #: Flow near the run's edges still belongs to it (the t-k flow trails the movement by the motion stage's k).
 CONTEXT_SKIP_NS = 100_000_000
 
@@ -71,6 +76,31 @@ def in_longer_movement(interval: Interval, flow: FlowHistory, context_ms: float,
     before = flow.peak(interval.onset_ns - span_ns, interval.onset_ns - CONTEXT_SKIP_NS, regions)
     after = flow.peak(interval.offset_ns + CONTEXT_SKIP_NS, interval.offset_ns + span_ns, regions)
     return max(before, after) >= ratio * own > 0
+
+
+def changes_rest(interval: Interval, rest: FlowHistory, context_ms: float, ratio: float) -> bool:
+    """A micro interval after which the face did not come back to where it was before it (``ratio`` 0: off).
+
+    ``rest`` holds the displacement from rest (``MotionSample.rest_px``). Before the onset and after the offset
+    (``context_ms``, skipping the ``CONTEXT_SKIP_NS`` next to the interval) its regions' mean displacement is
+    compared when both were measured from the same reference (``REST_REF``): a change of at least ``ratio``
+    times the interval's own rise above the lower of the two is the rise or the fall of an expression that is
+    held still, which the t - k flow cannot tell from a brief one.
+    """
+    if ratio <= 0 or interval.kind != "micro":
+        return False
+    regions = interval.regions or tuple(n for n in rest.names if n != REST_REF)
+    span_ns = int(context_ms * 1e6)
+    refs = rest.series(interval.onset_ns - span_ns, interval.offset_ns + span_ns, (REST_REF,))
+    if min(refs, default=0.0) != max(refs, default=0.0):
+        return False  # the reference moved meanwhile: levels before and after are not comparable
+    before = rest.series(interval.onset_ns - span_ns, interval.onset_ns - CONTEXT_SKIP_NS, regions)
+    after = rest.series(interval.offset_ns + CONTEXT_SKIP_NS, interval.offset_ns + span_ns, regions)
+    if not before or not after:
+        return False
+    level_before, level_after = sum(before) / len(before), sum(after) / len(after)
+    rise = rest.peak(interval.onset_ns, interval.offset_ns, regions) - min(level_before, level_after)
+    return rise > 0 and abs(level_after - level_before) >= ratio * rise
 
 
 def frame_iou(a: Interval, b: Interval) -> float:

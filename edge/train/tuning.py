@@ -66,6 +66,8 @@ CONTEXT_GRID: dict[str, tuple[float, ...]] = {
 }
 #: Stage 5: the speech rule (everything else fixed), selected like stage 3, from off to most aggressive.
 SPEECH_GRID: dict[str, tuple[float, ...]] = {"speech_bumps": (0, 10, 8, 6, 5, 4, 3)}
+#: Stage 6: the "longer movement" rule on the displacement from rest, selected like stage 3.
+REST_GRID: dict[str, tuple[float, ...]] = {"rest_context_ratio": (0.0, 1.2, 0.9, 0.7, 0.5, 0.4, 0.3)}
 
 
 def record_motion(video: Path, overrides: Sequence[str] = ()) -> list[MotionSample]:
@@ -186,14 +188,15 @@ def replay_curves_timed(curves: Curves, config: SpottingConfig) -> list[tuple[tu
     return out
 
 
-def flow_history(samples: Sequence[MotionSample]) -> FlowHistory:
-    """The per-region flow of every sample the spotter scores (what the live spotter's rules look at)."""
-    from edge.spotting.rules import FlowHistory
+def flow_history(samples: Sequence[MotionSample], rest: bool = False) -> FlowHistory:
+    """The per-region flow (``rest``: displacement from rest) of every sample the spotter scores (what the live
+    spotter's rules look at)."""
+    from edge.spotting.rules import REST_REF, FlowHistory
 
     history = FlowHistory(2**62)
     for s in samples:
-        if s.valid and s.roi_px:
-            history.add(s.t_ns, s.roi_px)
+        if s.valid and s.roi_px and (s.rest_px or not rest):
+            history.add(s.t_ns, {**s.rest_px, REST_REF: float(s.rest_ref_ns)} if rest else s.roi_px)
     return history
 
 
@@ -209,9 +212,10 @@ def combine_passes(
     blink: Mapping[int, bool],
     config: SpottingConfig,
     flow: FlowHistory,
+    rest: FlowHistory | None = None,
 ) -> list[Interval]:
     """What :class:`RoiFlowSpotter` emits from its passes' timed intervals (pass filter and rules, emission order)."""
-    from edge.spotting.rules import in_longer_movement, is_blink, is_speech, repeats
+    from edge.spotting.rules import changes_rest, in_longer_movement, is_blink, is_speech, repeats
 
     timed = sorted(((when, k, iv) for k, p in enumerate(passes) for when, iv in p), key=lambda x: (x[0], x[1]))
     out: list[Interval] = []
@@ -222,6 +226,8 @@ def combine_passes(
         if in_longer_movement(iv, flow, config.context_ms, config.context_ratio) or is_speech(
             iv, flow, config.speech_bumps
         ):
+            continue
+        if rest is not None and changes_rest(iv, rest, config.context_ms, config.rest_context_ratio):
             continue
         if k > 0 and repeats(iv, micro, config.cross_pass_iou):
             continue
@@ -240,14 +246,18 @@ def pass_keys(config: SpottingConfig) -> list[tuple[float, str]]:
 
 
 def replay_fast(
-    curves: Mapping[tuple[float, str], Curves], blink: Mapping[int, bool], config: SpottingConfig, flow: FlowHistory
+    curves: Mapping[tuple[float, str], Curves],
+    blink: Mapping[int, bool],
+    config: SpottingConfig,
+    flow: FlowHistory,
+    rest: FlowHistory | None = None,
 ) -> list[Interval]:
     """What :func:`replay` gives for the whole two-pass spotter, from curves recorded for each pass (fast)."""
     from edge.spotting.roiflow import channel_configs
 
     keys = pass_keys(config)
     passes = [replay_curves_timed(curves[key], c) for key, c in zip(keys, channel_configs(config), strict=True)]
-    return combine_passes(passes, blink, config, flow)
+    return combine_passes(passes, blink, config, flow, rest)
 
 
 def grid_search(
@@ -307,6 +317,7 @@ def grid_search_rules(
     curves = {video: {k: record_curves(samples, *k) for k in ks} for video, samples in clips.items()}
     blink = {video: blink_flags(samples) for video, samples in clips.items()}
     flows = {video: flow_history(samples) for video, samples in clips.items()}
+    rests = {video: flow_history(samples, rest=True) for video, samples in clips.items()}
     names = list(grid)
     results = []
     for values in itertools.product(*(grid[n] for n in names)):
@@ -315,7 +326,7 @@ def grid_search_rules(
         pred = [
             row
             for video in clips
-            for row in as_rows(video, replay_fast(curves[video], blink[video], config, flows[video]))
+            for row in as_rows(video, replay_fast(curves[video], blink[video], config, flows[video], rests[video]))
         ]
         results.append((point, score_spotting(gt, pred)))
 
@@ -363,7 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gt = read_intervals(args.clips_dir / "ground_truth.csv")
     check_fast_replay(clips)
     print("current defaults:", json.dumps(_summary(score(clips, gt, SpottingConfig(type="roiflow")))))
-    rules_off = {**dict.fromkeys((*RULES_GRID, "context_ratio"), 0.0), "speech_bumps": 0}
+    rules_off = {**dict.fromkeys((*RULES_GRID, "context_ratio", *REST_GRID), 0.0), "speech_bumps": 0}
     chosen = SpottingConfig(type="roiflow").model_copy(update=rules_off)
     parser_stages = {"all": [("micro", MICRO_GRID), ("macro", MACRO_GRID)], "macro": [("macro", MACRO_GRID)]}
     stages = [] if args.rules_only else parser_stages[args.start]
@@ -372,12 +383,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for point, report in ranked[: args.top]:
             print(kind, json.dumps(point), json.dumps(_summary(report)[kind]))
         chosen = chosen.model_copy(update=ranked[0][0])
-    for stage, grid in (("rules", RULES_GRID), ("context", CONTEXT_GRID), ("speech", SPEECH_GRID)):
+    for stage, grid in (("rules", RULES_GRID), ("context", CONTEXT_GRID), ("speech", SPEECH_GRID), ("rest", REST_GRID)):
         ranked_rules = grid_search_rules(clips, gt, grid, chosen)
         for point, report in ranked_rules[: args.top]:
             print(stage, json.dumps(point), json.dumps(_summary(report)))
         chosen = chosen.model_copy(update=ranked_rules[0][0])
-    update = {n: getattr(chosen, n) for n in (*MICRO_GRID, *MACRO_GRID, *RULES_GRID, *CONTEXT_GRID, *SPEECH_GRID)}
+    grids = (MICRO_GRID, MACRO_GRID, RULES_GRID, CONTEXT_GRID, SPEECH_GRID, REST_GRID)
+    update = {n: getattr(chosen, n) for grid in grids for n in grid}
     print("chosen:", json.dumps(update))
     print("chosen, full spotter:", json.dumps(_summary(score(clips, gt, chosen))))
     return 0
@@ -386,11 +398,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def check_fast_replay(clips: Mapping[str, Sequence[MotionSample]]) -> None:
     """The fast replay must give exactly the live spotter's intervals (one pass, and both passes with the rules)."""
     one = SpottingConfig(type="roiflow", macro_contrast_k_ms=0.0, blink_max_frac=0.0, context_ratio=0.0, speech_bumps=0)
-    both = SpottingConfig(type="roiflow", blink_max_frac=0.3, cross_pass_iou=0.3, context_ratio=0.5, speech_bumps=5)
+    both = SpottingConfig(
+        type="roiflow",
+        blink_max_frac=0.3,
+        cross_pass_iou=0.3,
+        context_ratio=0.5,
+        speech_bumps=5,
+        rest_context_ratio=0.5,
+    )
     for video, samples in clips.items():
         fast_one = replay_curves(record_curves(samples, one.contrast_k_ms), one)
         curves = {k: record_curves(samples, *k) for k in set(pass_keys(both))}
-        fast_both = replay_fast(curves, blink_flags(samples), both, flow_history(samples))
+        fast_both = replay_fast(curves, blink_flags(samples), both, flow_history(samples), flow_history(samples, True))
         if _key(fast_one) != _key(replay(samples, one)) or _key(fast_both) != _key(replay(samples, both)):
             raise RuntimeError(f"fast replay differs from the spotter on {video!r}; expected identical intervals")
 

@@ -6,6 +6,7 @@ A movement the track or the input cuts short is never reported as a micro-expres
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -109,3 +110,29 @@ def test_generated_broad_smile_from_neutral_at_30_fps_gives_a_macro_event() -> N
     inter = min(m.offset_frame, onset + length + 1) - max(m.onset_frame, onset + 1) + 1
     assert inter / (m.offset_frame - m.onset_frame + 1 + length + 1 - inter) >= 0.5  # the MEGC IoU
     assert [e for e in events if e.kind == "micro" and not e.truncated] == []  # its rise and fall are not micro
+
+
+class _Held(Planned):
+    """A smile that rises for ``ramp`` frames, holds its apex still, and relaxes for ``ramp`` frames."""
+
+    __slots__ = ()
+    ramp = 9
+
+    def intensity(self, i: float) -> float:
+        if i <= self.onset or i >= self.offset:
+            return 0.0
+        edge = min(i - self.onset, self.offset - i, self.ramp) / self.ramp
+        return 0.5 - 0.5 * math.cos(math.pi * edge)
+
+
+def test_generated_broad_smile_held_still_from_neutral_at_30_fps_gives_one_macro_event() -> None:
+    """The t - k flow sees a bump, 1.5 s of a still face and a bump; the macro pass sees the face off rest."""
+    fps, onset, length = 30.0, 75, 63  # 0.3 s rise, 1.5 s held still, 0.3 s relaxing
+    spec = ClipSpec(name="held", fps=fps, seconds=6.0, n_micro=0, n_macro=1, n_talk=0, blinks_per_min=0.0)
+    smile = _Held("macro", "6+12", "happiness", onset, onset + 9, onset + length, 0.07, 0.0, fps)
+    events, _ = _analyze(_generated(Plan(spec, 0, int(6 * fps), events=[smile])))
+    counted = [e for e in events if not e.truncated]
+    assert [e.kind for e in counted] == ["macro"]  # one event, no micro event on its rise or fall
+    m = counted[0]
+    inter = min(m.offset_frame, onset + length + 1) - max(m.onset_frame, onset + 1) + 1
+    assert inter / (m.offset_frame - m.onset_frame + 1 + length + 1 - inter) >= 0.5  # the MEGC IoU

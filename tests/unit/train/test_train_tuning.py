@@ -49,14 +49,19 @@ def _samples(mouth: np.ndarray) -> list[MotionSample]:
 
 def test_tuning_fast_replay_matches_the_live_spotter() -> None:
     both = SpottingConfig(
-        contrast_k_ms=250.0, blink_max_frac=0.3, cross_pass_iou=0.3, context_ratio=0.5, speech_bumps=4
+        contrast_k_ms=250.0,
+        blink_max_frac=0.3,
+        cross_pass_iou=0.3,
+        context_ratio=0.5,
+        speech_bumps=4,
+        rest_context_ratio=0.5,
     )  # curves use the default noise window
     long = _samples(_curve(4000, [(600, 60, 1.5), (1500, 400, 1.5), (2600, 90, 1.5)]))
     long = [s if not 600 <= s.frame_index < 640 else replace(s, quality=frozenset({Quality.BLINK})) for s in long]
     assert pass_keys(both) == [(250.0, "flow"), (both.macro_contrast_k_ms, "rest")]
     curves = {k: record_curves(long, *k) for k in pass_keys(both)}
     live_both = [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in replay(long, both)]
-    fast_both = replay_fast(curves, blink_flags(long), both, flow_history(long))
+    fast_both = replay_fast(curves, blink_flags(long), both, flow_history(long), flow_history(long, rest=True))
     assert [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in fast_both] == live_both
     assert len(live_both) >= 2
 
