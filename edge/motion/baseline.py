@@ -17,7 +17,7 @@ per-frame flow); between runs the last value is held. A new track or a lost face
 
 Usage::
 
-    rest = RestDisplacement(every_ms=100, refresh_px=0.5, refresh_ms=500, max_age_ms=3000)
+    rest = RestDisplacement(every_ms=100, refresh_px=1.0, refresh_ms=500, max_age_ms=10000)
     values = rest.update(t_ns, crop, lambda: boxes)  # {"mouth_left": px, ...}; {} until the first flow has run
     rest.reset()                              # on a lost face or a new track
 """

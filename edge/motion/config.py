@@ -73,9 +73,10 @@ class MotionConfig(Section):
     )
     rest_refresh_ms: float = Field(default=500.0, ge=0, le=10000, description="See rest_refresh_px.")
     rest_max_age_ms: float = Field(
-        default=3000.0,
+        default=10000.0,
         gt=0,
         le=60000,
         description="The rest reference moves to the current crop when it is this old, whatever the face does "
-        "(a new pose, or an expression held that long, becomes the new rest).",
+        "(a new pose, or an expression held that long, becomes the new rest). Longer than the longest macro-expression "
+        "(spotting.max_ms), so that a forced move rarely cuts one in two.",
     )

@@ -303,7 +303,7 @@ def grid_search(
 def grid_search_rules(
     clips: Mapping[str, Sequence[MotionSample]],
     gt: Sequence[IntervalRow],
-    grid: Mapping[str, Sequence[float]],
+    grid: Mapping[str, Sequence[Any]],
     base: SpottingConfig,
 ) -> list[tuple[dict[str, float], SpottingReport]]:
     """Every rules setting's report for the whole spotter (passes fixed by ``base``), best overall F1 first.
@@ -313,8 +313,7 @@ def grid_search_rules(
     """
     from edge.evaluation.spotting import score_spotting
 
-    ks = set(pass_keys(base))
-    curves = {video: {k: record_curves(samples, *k) for k in ks} for video, samples in clips.items()}
+    curves: dict[str, dict[tuple[float, str], Curves]] = {video: {} for video in clips}  # recorded when needed
     blink = {video: blink_flags(samples) for video, samples in clips.items()}
     flows = {video: flow_history(samples) for video, samples in clips.items()}
     rests = {video: flow_history(samples, rest=True) for video, samples in clips.items()}
@@ -323,6 +322,10 @@ def grid_search_rules(
     for values in itertools.product(*(grid[n] for n in names)):
         point = dict(zip(names, values, strict=True))
         config = base.model_copy(update=point)
+        for video, samples in clips.items():
+            for k in pass_keys(config):
+                if k not in curves[video]:
+                    curves[video][k] = record_curves(samples, *k)
         pred = [
             row
             for video in clips
