@@ -31,8 +31,10 @@ class MotionSample:
     for it; it never leaves the analysis stage. ``rest_px`` holds, per ROI, the
     displacement from rest: the mean flow magnitude from the track's rest
     reference crop to this one (:mod:`edge.motion.baseline`; empty when
-    ``motion.rest_every_ms`` is 0), and ``rest_ref_ns`` when that reference
-    was taken.
+    ``motion.rest_every_ms`` is 0). ``rest_epoch_ns`` is when the reference
+    last jumped (a new track, or its maximum age): since then it has only
+    moved at rest, by less than ``motion.rest_refresh_px``, so displacements
+    with the same epoch can be compared.
     """
 
     frame_index: int
@@ -44,8 +46,8 @@ class MotionSample:
     quality: frozenset[Quality] = frozenset()
     flow: FlowField | None = None
     rest_px: dict[str, float] = field(default_factory=dict)
-    #: Sensor time of the rest reference crop ``rest_px`` is measured from (-1 without one).
-    rest_ref_ns: int = -1
+    #: Since when ``rest_px`` values are comparable (see above; -1 without a reference).
+    rest_epoch_ns: int = -1
 
 
 class MotionAnalyzer(Protocol):

@@ -47,6 +47,7 @@ class RestDisplacement:
         self._dis: Any = None
         self._ref: GrayImage | None = None
         self._ref_ns = -1
+        self._epoch_ns = -1
         self._last_ns = 0
         self._near_since_ns: int | None = None
         self.values: dict[str, float] = {}
@@ -60,6 +61,7 @@ class RestDisplacement:
         if ref is None or ref.shape != crop.shape or t_ns < self._last_ns:
             self.reset()
             self._set_reference(t_ns, crop)
+            self._epoch_ns = t_ns
             self.values = dict.fromkeys(self._names(boxes()), 0.0)  # the reference against itself
             return self.values
         if t_ns - self._last_ns < self._every_ns:
@@ -71,14 +73,20 @@ class RestDisplacement:
         elif self._near_since_ns is None:
             self._near_since_ns = t_ns
         near_ns = -1 if self._near_since_ns is None else t_ns - self._near_since_ns
-        if near_ns >= self._refresh_ns or t_ns - self._ref_ns >= self._max_age_ns:
+        if t_ns - self._ref_ns >= self._max_age_ns:
+            self._set_reference(t_ns, crop)
+            self._epoch_ns = t_ns
+        elif near_ns >= self._refresh_ns:
             self._set_reference(t_ns, crop)
         return self.values
 
     @property
-    def reference_ns(self) -> int:
-        """Sensor time of the current reference crop (-1 without one)."""
-        return self._ref_ns
+    def epoch_ns(self) -> int:
+        """When the reference last jumped (first crop of the track, or its maximum age); -1 without one.
+
+        Between jumps it moves only at rest, by less than ``refresh_px``: values of one epoch are comparable.
+        """
+        return self._epoch_ns
 
     def _set_reference(self, t_ns: int, crop: GrayImage) -> None:
         self._ref, self._ref_ns, self._last_ns = crop, t_ns, t_ns
@@ -104,6 +112,6 @@ class RestDisplacement:
 
     def reset(self) -> None:
         """Forget the reference and the held value (a lost face, a new track, a new stream)."""
-        self._ref, self._ref_ns = None, -1
+        self._ref, self._ref_ns, self._epoch_ns = None, -1, -1
         self._near_since_ns = None
         self.values = {}

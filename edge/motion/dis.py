@@ -76,7 +76,7 @@ class DisMotionAnalyzer(Closeable):
         sample = self._sample(face, u, v)
         if self._rest is None or not rest:
             return sample
-        return replace(sample, rest_px=rest, rest_ref_ns=self._rest.reference_ns)
+        return replace(sample, rest_px=rest, rest_epoch_ns=self._rest.epoch_ns)
 
     def _reference(self, t_ns: int) -> _Past | None:
         """The newest remembered crop at least k old, if its age is within tolerance."""

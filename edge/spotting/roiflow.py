@@ -36,7 +36,7 @@ from edge.spotting.base import Interval
 from edge.spotting.config import SpottingConfig
 from edge.spotting.noise import RunningMedianMad
 from edge.spotting.rules import (
-    REST_REF,
+    REST_EPOCH,
     BlinkHistory,
     FlowHistory,
     RecentIntervals,
@@ -137,7 +137,7 @@ class RoiFlowSpotter(Closeable):
             self._blink.add(sample.frame_index, sample.t_ns, Quality.BLINK in sample.quality)
             self._flow.add(sample.t_ns, sample.roi_px)
             if sample.rest_px:
-                self._rest.add(sample.t_ns, {**sample.rest_px, REST_REF: float(sample.rest_ref_ns)})
+                self._rest.add(sample.t_ns, {**sample.rest_px, REST_EPOCH: float(sample.rest_epoch_ns)})
             self._now_ns = sample.t_ns
         out: list[Interval] = []
         for k, p in enumerate(self._passes):

@@ -43,8 +43,8 @@ from edge.spotting.base import Interval
 #: Regions a blink never moves, and the regions its flow bleeds into.
 MOUTH_ROIS = ("mouth_left", "mouth_right", "chin")
 BROW_ROIS = ("brow_left", "brow_right")
-#: Pseudo-region of a displacement-from-rest history: the time its reference crop was taken (see changes_rest).
-REST_REF = "@ref_ns"
+#: Pseudo-region of a displacement-from-rest history: its reference epoch (see changes_rest).
+REST_EPOCH = "@epoch_ns"
 #: Flow near the run's edges still belongs to it (the t-k flow trails the movement by the motion stage's k).
 CONTEXT_SKIP_NS = 100_000_000
 
@@ -82,18 +82,18 @@ def changes_rest(interval: Interval, rest: FlowHistory, context_ms: float, ratio
     """A micro interval after which the face did not come back to where it was before it (``ratio`` 0: off).
 
     ``rest`` holds the displacement from rest (``MotionSample.rest_px``). Before the onset and after the offset
-    (``context_ms``, skipping the ``CONTEXT_SKIP_NS`` next to the interval) its regions' mean displacement is
-    compared when both were measured from the same reference (``REST_REF``): a change of at least ``ratio``
-    times the interval's own rise above the lower of the two is the rise or the fall of an expression that is
-    held still, which the t - k flow cannot tell from a brief one.
+    (``context_ms``, skipping the ``CONTEXT_SKIP_NS`` next to the interval) the face's mean displacement is
+    compared when both lie in one reference epoch (``REST_EPOCH``, ``MotionSample.rest_epoch_ns``): a change
+    of at least ``ratio`` times the interval's own rise above the lower of the two is the rise or the fall of
+    an expression that is held still, which the t - k flow cannot tell from a brief one.
     """
     if ratio <= 0 or interval.kind != "micro":
         return False
-    regions = interval.regions or tuple(n for n in rest.names if n != REST_REF)
+    regions = tuple(n for n in rest.names if n != REST_EPOCH)  # all of them: the fast tuning replay has no regions
     span_ns = int(context_ms * 1e6)
-    refs = rest.series(interval.onset_ns - span_ns, interval.offset_ns + span_ns, (REST_REF,))
+    refs = rest.series(interval.onset_ns - span_ns, interval.offset_ns + span_ns, (REST_EPOCH,))
     if min(refs, default=0.0) != max(refs, default=0.0):
-        return False  # the reference moved meanwhile: levels before and after are not comparable
+        return False  # the reference jumped meanwhile: levels before and after are not comparable
     before = rest.series(interval.onset_ns - span_ns, interval.onset_ns - CONTEXT_SKIP_NS, regions)
     after = rest.series(interval.offset_ns + CONTEXT_SKIP_NS, interval.offset_ns + span_ns, regions)
     if not before or not after:

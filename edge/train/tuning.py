@@ -191,12 +191,12 @@ def replay_curves_timed(curves: Curves, config: SpottingConfig) -> list[tuple[tu
 def flow_history(samples: Sequence[MotionSample], rest: bool = False) -> FlowHistory:
     """The per-region flow (``rest``: displacement from rest) of every sample the spotter scores (what the live
     spotter's rules look at)."""
-    from edge.spotting.rules import REST_REF, FlowHistory
+    from edge.spotting.rules import REST_EPOCH, FlowHistory
 
     history = FlowHistory(2**62)
     for s in samples:
         if s.valid and s.roi_px and (s.rest_px or not rest):
-            history.add(s.t_ns, {**s.rest_px, REST_REF: float(s.rest_ref_ns)} if rest else s.roi_px)
+            history.add(s.t_ns, {**s.rest_px, REST_EPOCH: float(s.rest_epoch_ns)} if rest else s.roi_px)
     return history
 
 
