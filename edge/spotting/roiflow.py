@@ -10,6 +10,13 @@ over regions. Runs of the score above ``threshold_sigma`` become intervals
 scored k ms after it was seen; an interval is emitted once its offset is
 followed by ``merge_gap_ms`` of quiet.
 
+A displacement from rest (``MotionSample.rest_px``) is not a velocity: an
+expression held still is a plateau, not a bump, and the symmetric contrast
+would give the stretch k before it a contrast as negative as the plateau is
+high, which then inflates the noise estimate. Its contrast is one-sided:
+C_r(i) = D_r(i) - min(D_r(i-k), D_r(i+k)), the rise above the lower of the
+two neighbours (zero before and after a plateau, its height on it).
+
 Micro- and macro-expressions need different neighbourhoods: a contrast over
 a few hundred ms erases a movement that lasts seconds. With
 ``macro_contrast_k_ms`` > 0 the spotter runs a second, independent pass
@@ -182,6 +189,7 @@ class ContrastPass:
         self._head = 0
         self._noise = RunningMedianMad(int(config.noise_window_ms * 1e6), 0)
         self._names: tuple[str, ...] = ()
+        self._from_rest = np.zeros(0, dtype=bool)  # per region: a displacement from rest (one-sided contrast)
         self._center = 0  # position of the next point to score
         self.score = 0.0
         self.score_t_ns = 0
@@ -199,6 +207,7 @@ class ContrastPass:
             out = self.flush()  # the old track ended: what it left open is cut short
             self.reset()
             self._names, self._runs.track_id = names, sample.track_id
+            self._from_rest = np.array([self._feature == "rest" or n.endswith(REST_SUFFIX) for n in names])
             self._noise = RunningMedianMad(int(self._cfg.noise_window_ms * 1e6), len(names))
         else:
             out = []
@@ -223,7 +232,7 @@ class ContrastPass:
         t_ns, flow = self._t[pos], self._flow[pos]
         before = self._nearest(t_ns - self._k_ns, self._head, pos + 1)
         after = self._nearest(t_ns + self._k_ns, pos, len(self._t))
-        contrast = flow - 0.5 * (before + after)
+        contrast = np.where(self._from_rest, flow - np.minimum(before, after), flow - 0.5 * (before + after))
         return self._decide(_Point(self._index[pos], t_ns, flow), contrast, self._scaled(t_ns, contrast))
 
     def _decide(self, point: _Point, contrast: npt.NDArray[np.float64], z: npt.NDArray[np.float64]) -> list[Interval]:

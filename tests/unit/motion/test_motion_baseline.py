@@ -72,6 +72,8 @@ def test_lost_track_starts_over_from_the_new_face() -> None:
     assert not lost.valid and lost.rest_px == {}
     after = [motion.process(_face(i, _crop(tex, 3.0), track=2)) for i in range(31, 50)]
     assert all(s.rest_px and max(s.rest_px.values()) < 0.1 for s in after if s.valid)  # the new rest: no jump
+    assert {s.rest_epoch_ns for s in after if s.valid} == {31 * PERIOD_NS}  # a new epoch from the new face on
+    assert moved[-1].rest_epoch_ns == 0
 
 
 def test_value_is_held_between_updates_and_reference_moves_after_long_near_rest() -> None:
@@ -84,3 +86,6 @@ def test_value_is_held_between_updates_and_reference_moves_after_long_near_rest(
     # 0.6 px stays under rest_refresh_px: after 500 ms near the reference, the reference moves to it
     values = [rest.update(t * 100_000_000, _crop(tex, 0.6), lambda: boxes)["mouth_left"] for t in range(2, 10)]
     assert values[0] > 0.3 and values[-1] < 0.1
+    assert rest.epoch_ns == 0  # a move at rest keeps the epoch: values stay comparable
+    rest.update(11_000_000_000, _crop(tex, 3.0), lambda: boxes)  # the reference is 10 s old: it jumps
+    assert rest.epoch_ns == 11_000_000_000
