@@ -7,9 +7,9 @@ crop to the current crop.
 
 The reference is the track's first crop, then it moves to the current crop when
 
-* the face has stayed near it (every region's displacement below ``refresh_px``) for ``refresh_ms``: slow
-  drifts (lighting, residual head pose) are absorbed while the face is at rest, and a movement is not, since
-  its displacement exceeds ``refresh_px`` as soon as it has moved that far; or
+* the face has stayed near it (every region's displacement below ``refresh_px``) and still (that
+  displacement steady within ``STILL_FRAC * refresh_px``) for ``refresh_ms``: slow drifts (lighting, residual
+  head pose) are absorbed while the face is at rest, and a movement is not, even a small one; or
 * it is older than ``max_age_ms`` (a new pose or an expression held for that long becomes the new rest).
 
 The flow runs every ``every_ms`` of sensor time only (DIS ULTRAFAST on the aligned crop, the regions of the
@@ -32,6 +32,10 @@ import numpy as np
 from edge.motion import rois
 from edge.motion.flow import GrayImage, create_dis, dense_flow
 
+#: While the face is near the reference, its displacement must also stay within this share of ``refresh_px``
+#: (it is still, not in the middle of a small movement) for the reference to move to it.
+STILL_FRAC = 0.25
+
 
 class RestDisplacement:
     """Per-region displacement (px) of the aligned face from a rest reference, measured every ``every_ms``."""
@@ -50,6 +54,7 @@ class RestDisplacement:
         self._epoch_ns = -1
         self._last_ns = 0
         self._near_since_ns: int | None = None
+        self._near_range = (0.0, 0.0)  # lowest and highest displacement since _near_since_ns
         self.values: dict[str, float] = {}
 
     def update(self, t_ns: int, crop: GrayImage, boxes: Callable[[], Mapping[str, rois.Box]]) -> dict[str, float]:
@@ -68,10 +73,7 @@ class RestDisplacement:
             return self.values
         self._last_ns = t_ns
         self.values = self._displacement(ref, crop, boxes())
-        if max(self.values.values(), default=0.0) >= self._refresh_px:
-            self._near_since_ns = None
-        elif self._near_since_ns is None:
-            self._near_since_ns = t_ns
+        self._track_stillness(t_ns, max(self.values.values(), default=0.0))
         near_ns = -1 if self._near_since_ns is None else t_ns - self._near_since_ns
         if t_ns - self._ref_ns >= self._max_age_ns:
             self._set_reference(t_ns, crop)
@@ -79,6 +81,18 @@ class RestDisplacement:
         elif near_ns >= self._refresh_ns:
             self._set_reference(t_ns, crop)
         return self.values
+
+    def _track_stillness(self, t_ns: int, value: float) -> None:
+        """Follow how long the face has stayed near the reference *and* still (its displacement steady)."""
+        if value >= self._refresh_px:
+            self._near_since_ns = None
+            return
+        if self._near_since_ns is not None:
+            low, high = min(self._near_range[0], value), max(self._near_range[1], value)
+            if high - low < STILL_FRAC * self._refresh_px:
+                self._near_range = (low, high)
+                return
+        self._near_since_ns, self._near_range = t_ns, (value, value)  # (re)start: near and, from now, still
 
     @property
     def epoch_ns(self) -> int:
