@@ -62,7 +62,7 @@ class SpottingConfig(Section):
         description="roiflow: k of a second pass that spots macro-expressions only (0 = one pass for both kinds).",
     )
     macro_feature: Literal["flow", "rest", "both"] = Field(
-        default="rest",
+        default="flow",
         description="roiflow: what the macro pass scores per region: 'flow' (the t - k flow, how fast the face "
         "moves), 'rest' (MotionSample.rest_px, how far it is from rest; falls back to 'flow' when the motion "
         "stage does not measure it) or 'both' (each region twice, the score is the larger).",

@@ -71,13 +71,14 @@ REST_GRID: dict[str, tuple[float, ...]] = {"rest_context_ratio": (0.0, 1.2, 0.9,
 
 
 def record_motion(video: Path, overrides: Sequence[str] = ()) -> list[MotionSample]:
-    """Motion samples of every frame of ``video`` (face + motion stages of the default configuration)."""
+    """Motion samples of every frame of ``video`` (face + motion stages of the default configuration, rest on)."""
     from edge.capture.registry import open_source
     from edge.config.loader import apply_overrides, validate
     from edge.face.registry import build_tracker
     from edge.motion.registry import build_motion
 
-    config = validate(apply_overrides({}, ["spotting.type=roiflow", *overrides]))
+    # with the displacement from rest measured (build_motion skips it when the default spotter does not read it)
+    config = validate(apply_overrides({}, ["spotting.type=roiflow", "spotting.macro_feature=rest", *overrides]))
     samples: list[MotionSample] = []
     with open_source(f"file:{quote(str(video), safe='/')}?realtime=false") as source:
         tracker, motion = build_tracker(config), build_motion(config)
