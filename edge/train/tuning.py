@@ -404,6 +404,7 @@ def check_fast_replay(clips: Mapping[str, Sequence[MotionSample]]) -> None:
     one = SpottingConfig(type="roiflow", macro_contrast_k_ms=0.0, blink_max_frac=0.0, context_ratio=0.0, speech_bumps=0)
     both = SpottingConfig(
         type="roiflow",
+        macro_feature="rest",
         blink_max_frac=0.3,
         cross_pass_iou=0.3,
         context_ratio=0.5,

@@ -55,6 +55,7 @@ def test_tuning_fast_replay_matches_the_live_spotter() -> None:
         context_ratio=0.5,
         speech_bumps=4,
         rest_context_ratio=0.5,
+        macro_feature="rest",
     )  # curves use the default noise window
     long = _samples(_curve(4000, [(600, 60, 1.5), (1500, 400, 1.5), (2600, 90, 1.5)]))
     long = [s if not 600 <= s.frame_index < 640 else replace(s, quality=frozenset({Quality.BLINK})) for s in long]
