@@ -6,8 +6,8 @@
 Everything else stays at the current defaults (the micro pass, the rules). Two stages, each scored on the whole
 spotter with every rule on (the live spotter's output, replayed from recorded motion by
 ``edge.train.tuning.replay_fast``): first the macro pass (``macro_feature`` x ``macro_contrast_k_ms`` x
-``macro_threshold_sigma`` x ``macro_merge_gap_ms``), then ``rest_context_ratio`` (from off to most
-aggressive). Rule fixed before any score was seen: best overall F1, ties to the fewest fields changed from the
+``macro_threshold_sigma`` x ``macro_merge_gap_ms`` x ``macro_hysteresis``), then ``rest_context_ratio`` (from
+off to most aggressive). Rule fixed before any score was seen: best overall F1, ties to the fewest fields changed from the
 defaults, then to the earlier grid point. Use a cache recorded with the current motion stage (it holds
 ``rest_px``): a cache from before it gives the rest feature nothing to work on.
 """
@@ -26,6 +26,7 @@ MACRO_GRID: dict[str, tuple[Any, ...]] = {
     "macro_contrast_k_ms": (1000.0, 1500.0, 2000.0, 3000.0),
     "macro_threshold_sigma": (3.0, 4.0, 5.0, 6.0),
     "macro_merge_gap_ms": (200.0, 400.0),
+    "macro_hysteresis": (0.0, 0.35, 0.5),
 }
 REST_GRID: dict[str, tuple[Any, ...]] = {"rest_context_ratio": (0.0, 1.2, 0.9, 0.7, 0.5, 0.4, 0.3)}
 

@@ -67,6 +67,13 @@ class SpottingConfig(Section):
         "moves), 'rest' (MotionSample.rest_px, how far it is from rest; falls back to 'flow' when the motion "
         "stage does not measure it) or 'both' (each region twice, the score is the larger).",
     )
+    macro_hysteresis: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="roiflow: hysteresis of the macro pass (0 = the shared hysteresis). The displacement from rest "
+        "stays up for as long as the face does not settle, so its runs need a higher floor than the flow's.",
+    )
     macro_threshold_sigma: float = Field(
         default=4.0, gt=0, le=100, description="roiflow: threshold_sigma of the macro pass."
     )

@@ -78,6 +78,7 @@ def channel_configs(config: SpottingConfig) -> list[SpottingConfig]:
             "contrast_k_ms": config.macro_contrast_k_ms,
             "threshold_sigma": config.macro_threshold_sigma,
             "merge_gap_ms": config.macro_merge_gap_ms,
+            "hysteresis": config.macro_hysteresis or config.hysteresis,
             "min_ms": max(config.min_ms, config.micro_max_ms),
         }
     )
