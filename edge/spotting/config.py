@@ -56,7 +56,7 @@ class SpottingConfig(Section):
         description="roiflow: neighbourhood half-width k of the contrast C(i) = F(i) - (F(i-k) + F(i+k)) / 2.",
     )
     macro_contrast_k_ms: float = Field(
-        default=3000.0,
+        default=1500.0,
         ge=0,
         le=5000,
         description="roiflow: k of a second pass that spots macro-expressions only (0 = one pass for both kinds).",
@@ -68,7 +68,7 @@ class SpottingConfig(Section):
         "stage does not measure it) or 'both' (each region twice, the score is the larger).",
     )
     macro_hysteresis: float = Field(
-        default=0.0,
+        default=0.5,
         ge=0,
         le=1,
         description="roiflow: hysteresis of the macro pass (0 = the shared hysteresis). The displacement from rest "

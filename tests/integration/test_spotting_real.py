@@ -136,7 +136,8 @@ def test_generated_broad_smile_held_still_from_neutral_at_30_fps_gives_one_macro
     spec = ClipSpec(name="held", fps=fps, seconds=6.0, n_micro=0, n_macro=1, n_talk=0, blinks_per_min=0.0)
     smile = _Held("macro", "6+12", "happiness", onset, onset + 9, onset + length, 0.07, 0.0, fps)
     frames = _generated(Plan(spec, 0, int(6 * fps), events=[smile]))
-    config = GlimpseConfig.model_validate({"spotting": {"macro_feature": "rest", "rest_context_ratio": 0.5}})
+    rest = {"macro_feature": "rest", "macro_hysteresis": 0.35, "rest_context_ratio": 0.5}  # the opt-in settings
+    config = GlimpseConfig.model_validate({"spotting": rest})
     events, _ = _analyze(frames, config)
     counted = [e for e in events if not e.truncated]
     assert [e.kind for e in counted] == ["macro"]  # one event, no micro event on its rise or fall
