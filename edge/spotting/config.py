@@ -15,8 +15,9 @@ class SpottingConfig(Section):
     The roiflow defaults (and the shared run settings: hysteresis, merge gap, onset/offset shifts; and the rules
     ``blink_max_frac``, ``cross_pass_iou``, ``context_ratio``/``context_ms`` and ``speech_bumps``) were chosen by
     ``python -m edge.train.tuning`` on the generated ``tune-ci`` set (seeds 3000-3011), the learned spotter's
-    ``learned_threshold`` and ``smooth_ms`` by ``scripts/tune_learned.py`` on the same set; never on a
-    benchmark set or the real dev set; see docs/benchmarks.md.
+    ``learned_threshold`` and ``smooth_ms`` by ``scripts/tune_learned.py``, and the macro pass's feature, k,
+    threshold, merge gap and hysteresis with ``rest_context_ratio`` by ``scripts/tune_rest.py``, on the same set;
+    never on a benchmark set or the real dev set; see docs/benchmarks.md.
     """
 
     type: Literal["roiflow", "learned"] = Field(
