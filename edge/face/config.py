@@ -48,6 +48,13 @@ class FaceConfig(Section):
         description="Landmarks run at most this often; frames in between follow the face with sparse optical flow. "
         "0 runs landmarks on every frame.",
     )
+    redetect_interval_ms: float = Field(
+        default=40.0,
+        ge=0.0,
+        le=100.0,
+        description="While no face is tracked, the detector runs at most this often (0: on every frame); a face "
+        "still in view is found again within this time plus one frame.",
+    )
     flow_max_error_px: float = Field(
         default=1.5,
         gt=0.0,

@@ -33,13 +33,15 @@ def test_config_rejects_unknown_tracker() -> None:
         validate({"face": {"tracker": "haar"}})
 
 
-def test_no_face_footage_is_lost_on_every_frame(tracker: MediaPipeTracker) -> None:
+def test_no_face_footage_is_lost_on_every_frame_and_detected_on_a_schedule(tracker: MediaPipeTracker) -> None:
     rng = np.random.default_rng(0)
     images = [np.zeros((480, 640), np.uint8)] * 3 + [rng.integers(0, 256, (480, 640), dtype=np.uint8) for _ in range(3)]
     for frame in _frames(images):
         obs = tracker.process(frame)
         assert not obs.found and not obs.usable and obs.quality == frozenset({Quality.LOST})
-    assert tracker.detections == 6
+    # 30 fps and redetect_interval_ms 40: frames 0, 2 and 4 (0, 67, 133 ms) run the detector
+    assert tracker.settings.redetect_interval_ms == 40.0
+    assert tracker.detections == 3
 
 
 def test_keyframes_follow_and_keep_one_track(
@@ -61,10 +63,28 @@ def test_keyframes_follow_and_keep_one_track(
 def test_face_leaving_gives_lost_then_a_new_track(
     tracker: MediaPipeTracker, frames_of: Callable[..., list[np.ndarray]]
 ) -> None:
-    faces = frames_of("single_face.mp4", 2)
-    images = [faces[0], np.zeros_like(faces[0]), faces[1]]
+    faces = frames_of("single_face.mp4", 3)
+    images = [faces[0], np.zeros_like(faces[0]), faces[1], faces[2]]
     obs = [tracker.process(f) for f in _frames(images)]
-    assert [o.found for o in obs] == [True, False, True]
-    assert obs[0].track_id == 1 and obs[2].track_id == 2
+    # lost at 33 ms (the detector ran on that frame), skipped at 67 ms (< 40 ms later), found again at 100 ms
+    assert [o.found for o in obs] == [True, False, False, True]
+    assert obs[0].track_id == 1 and obs[3].track_id == 2
     tracker.reset()
     assert tracker.process(_frames(faces[:1])[0]).track_id == 3
+
+
+@pytest.mark.parametrize("fps", [24.0, 60.0, 200.0])
+def test_a_face_back_in_view_is_found_within_100_ms(
+    fps: float, tracker: MediaPipeTracker, frames_of: Callable[..., list[np.ndarray]]
+) -> None:
+    """Real frames, then 300 ms without a face, then the face again: found within 100 ms, detector on a schedule."""
+    faces = frames_of("single_face.mp4", 10)
+    gap = round(0.3 * fps)
+    images = faces[:5] + [np.zeros_like(faces[0])] * gap + faces[5:] * 10
+    obs = [tracker.process(f) for f in _frames(images, fps)]
+    assert all(o.found for o in obs[:5]) and not any(o.found for o in obs[5 : 5 + gap])
+    back = 5 + gap
+    first = next(i for i in range(back, len(obs)) if obs[i].found)
+    assert (obs[first].t_ns - obs[back].t_ns) / 1e6 <= 100.0
+    detections_in_gap = tracker.detections - 2  # less the first detection and the one that found it again
+    assert detections_in_gap <= 300.0 / tracker.settings.redetect_interval_ms + 1
