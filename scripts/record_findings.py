@@ -3,11 +3,15 @@
 
     .venv/bin/python scripts/record_findings.py OUT.json CLIP.mp4 [CLIP.mp4 ...]
     .venv/bin/python scripts/record_findings.py --diff BEFORE.json AFTER.json
+    .venv/bin/python scripts/record_findings.py --score FOUND.json   # vs tests/fixtures/realdev/expressions.csv
 
 Per clip (default configuration, every frame, ``glimpse analyze``'s analyzer):
 frames, frames with a face, face tracks started, and every event as
 (onset, apex, offset, kind, label, AUs). ``--diff`` prints what changed and
-exits 1 when anything did. Prints numbers; asserts nothing about speed.
+exits 1 when anything did. ``--score`` scores the recorded events of the
+clips that the hand-labelled real dev set covers by the MEGC protocol
+(``edge.evaluation.spotting``; report only, never tune on it). Prints
+numbers; asserts nothing about speed.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from typing import Any
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+LABELS = "tests/fixtures/realdev/expressions.csv"
 
 
 def record(clip: Path) -> dict[str, Any]:
@@ -64,12 +70,39 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> int:
     return changed
 
 
+def score(found: dict[str, Any], labels: Path) -> str:
+    """MEGC spotting counts of the recorded events against the real dev labels (clips in both only)."""
+    import csv
+
+    from edge.evaluation.formats import IntervalRow
+    from edge.evaluation.spotting import score_spotting
+
+    with labels.open(newline="") as fh:
+        gt = [
+            IntervalRow(r["clip"], int(r["onset"]), int(r["offset"]), r["kind"], r["label"])
+            for r in csv.DictReader(fh)
+            if r["clip"] in found and r["kind"] in {"micro", "macro"}
+        ]
+    pred = [IntervalRow(clip, e[0], e[2], e[3], e[4]) for clip, row in found.items() for e in row["events"]]
+    report = score_spotting(gt, pred)
+    lines = []
+    for kind, counts in (*report.by_kind.items(), ("overall", report.overall)):
+        c = counts.to_dict()
+        lines.append(f"{kind}: TP {c['tp']} FP {c['fp']} FN {c['fn']} F1 {c['f1']}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--diff", nargs=2, type=Path, metavar=("BEFORE", "AFTER"))
+    parser.add_argument("--score", type=Path, metavar="FOUND.json")
+    parser.add_argument("--labels", type=Path, default=Path(__file__).resolve().parents[1] / LABELS)
     parser.add_argument("out", nargs="?", type=Path)
     parser.add_argument("clips", nargs="*", type=Path)
     args = parser.parse_args(argv)
+    if args.score:
+        print(score(json.loads(args.score.read_text()), args.labels))
+        return 0
     if args.diff:
         before, after = (json.loads(p.read_text()) for p in args.diff)
         return 1 if diff(before, after) else 0
