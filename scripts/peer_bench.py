@@ -9,6 +9,8 @@ Prints numbers; asserts nothing. Steps:
    made on first use with ``python3 -m venv`` + pip): mediapipe 0.10.21 on
    x86_64, 0.10.18 on aarch64, the last releases that ship ``mp.solutions``.
    mediapipe is never a dependency of Glimpse.
+   ``--baseline DIR`` adds a third side: the ``edge`` package in DIR (for
+   before/after tables, e.g. ``git archive OLD edge | tar -x -C DIR``).
 2. Clips: the ones given (default: the two in /work/shared/clips) plus, for
    each clip smaller than 640x480, a copy padded (black borders) to 640x480,
    written as MJPG into a temporary folder that is deleted afterwards.
@@ -101,11 +103,11 @@ def padded(clip: Path, folder: Path) -> Path | None:
     return out
 
 
-def worker_glimpse(clip: Path) -> dict[str, Any]:
-    """The ``glimpse analyze`` pipeline on ``clip``; frames, seconds and faces found."""
+def worker_glimpse(clip: Path, tree: Path = ROOT) -> dict[str, Any]:
+    """The ``glimpse analyze`` pipeline (the ``edge`` package under ``tree``) on ``clip``."""
     import cv2
 
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(tree))
     from urllib.parse import quote
 
     from edge.capture.registry import open_source
@@ -147,9 +149,11 @@ def worker_mediapipe(clip: Path) -> dict[str, Any]:
     return {"frames": frames, "wall_s": wall, "cpu_s": cpu, "faces": faces}
 
 
-def run_worker(python: Path, side: str, clip: Path, core: int) -> dict[str, Any]:
+def run_worker(python: Path, side: str, clip: Path, core: int, tree: Path | None = None) -> dict[str, Any]:
     """One pinned worker process; its JSON result."""
     cmd = ["taskset", "-c", str(core), str(python), str(Path(__file__).resolve()), "--worker", side, str(clip)]
+    if tree is not None:
+        cmd += ["--baseline", str(tree)]
     env = {**os.environ, **ONE_THREAD, "GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "3"}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
@@ -160,10 +164,12 @@ def run_worker(python: Path, side: str, clip: Path, core: int) -> dict[str, Any]
 
 def table(results: dict[str, dict[str, list[dict[str, Any]]]]) -> str:
     """The markdown table of median fps, ratios and face-found rates."""
+    baseline = any("baseline" in sides for sides in results.values())
     lines = [
         "| clip | frames | Glimpse fps (wall) | MediaPipe fps (wall) | ratio | Glimpse fps (CPU) "
-        "| MediaPipe fps (CPU) | ratio | face found Glimpse / MediaPipe |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| MediaPipe fps (CPU) | ratio | face found Glimpse / MediaPipe |"
+        + (" baseline fps (wall / CPU) | baseline ratio (CPU) |" if baseline else ""),
+        "|---|---|---|---|---|---|---|---|---|" + ("---|---|" if baseline else ""),
     ]
     for clip, sides in results.items():
         g, m = sides["glimpse"], sides["mediapipe"]
@@ -175,7 +181,11 @@ def table(results: dict[str, dict[str, list[dict[str, Any]]]]) -> str:
         gw, mw, gc, mc = fps(g, "wall_s"), fps(m, "wall_s"), fps(g, "cpu_s"), fps(m, "cpu_s")
         found = f"{g[0]['faces'] / frames:.1%} / {m[0]['faces'] / max(1, m[0]['frames']):.1%}"
         wall = f"{gw:.0f} | {mw:.0f} | {gw / mw:.2f}"
-        lines.append(f"| {clip} | {frames} | {wall} | {gc:.0f} | {mc:.0f} | {gc / mc:.2f} | {found} |")
+        row = f"| {clip} | {frames} | {wall} | {gc:.0f} | {mc:.0f} | {gc / mc:.2f} | {found} |"
+        if baseline:
+            bw, bc = fps(sides["baseline"], "wall_s"), fps(sides["baseline"], "cpu_s")
+            row += f" {bw:.0f} / {bc:.0f} | {bc / mc:.2f} |"
+        lines.append(row)
     return "\n".join(lines)
 
 
@@ -189,10 +199,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-pad", action="store_true", help="skip the 640x480 padded copies")
     parser.add_argument("--peer-venv", type=Path, default=None, help="where the mediapipe venv lives")
     parser.add_argument("--json", type=Path, default=None, help="also write every run's numbers here")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="also run the edge package in this folder (e.g. a `git archive` of an older commit) as a third side",
+    )
     args = parser.parse_args(argv)
     if args.worker:
-        work = worker_glimpse if args.worker == "glimpse" else worker_mediapipe
-        print(json.dumps(work(args.clip)))
+        if args.worker == "glimpse":
+            print(json.dumps(worker_glimpse(args.clip, args.baseline or ROOT)))
+        else:
+            print(json.dumps(worker_mediapipe(args.clip)))
         return 0
     if shutil.which("taskset") is None:
         raise SystemExit("taskset not found (util-linux); it pins both sides to one core")
@@ -201,12 +219,16 @@ def main(argv: list[str] | None = None) -> int:
         clips = list(args.clips)
         if not args.no_pad:
             clips += [p for p in (padded(c, Path(tmp)) for c in args.clips) if p is not None]
-        results: dict[str, dict[str, list[dict[str, Any]]]] = {c.name: {"glimpse": [], "mediapipe": []} for c in clips}
+        sides: list[tuple[str, Path, Path | None]] = [("glimpse", Path(sys.executable), None)]
+        if args.baseline:
+            sides.append(("baseline", Path(sys.executable), args.baseline))
+        sides.append(("mediapipe", peer, None))
+        results: dict[str, dict[str, list[dict[str, Any]]]] = {c.name: {s[0]: [] for s in sides} for c in clips}
         for r in range(args.rounds):
             for clip in clips:
-                order = [("glimpse", Path(sys.executable)), ("mediapipe", peer)]
-                for side, python in order if r % 2 == 0 else order[::-1]:
-                    run = run_worker(python, side, clip, args.core)
+                for side, python, tree in sides if r % 2 == 0 else sides[::-1]:
+                    worker = "mediapipe" if side == "mediapipe" else "glimpse"
+                    run = run_worker(python, worker, clip, args.core, tree)
                     results[clip.name][side].append(run)
                     print(f"round {r + 1} {clip.name} {side}: {run['frames'] / run['wall_s']:.0f} fps", file=sys.stderr)
     load = os.getloadavg()

@@ -75,8 +75,11 @@ def test_analyze_unreadable_video_is_a_clear_failure(tmp_path: Path, capsys: pyt
 def test_bench_json_keys(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "synthetic:demo?seconds=3", "--frames", "120", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    for key in ("fps", "stage_ms", "dropped_frames", "peak_rss_mb", "face_found_rate", "analysis_fps"):
+    for key in ("fps", "stage_ms", "dropped_frames", "peak_rss_mb", "face_found_rate", "analysis_fps", "cpu_fps"):
         assert key in result
     assert result["frames"] == 120
+    # the whole process's peak RSS (interpreter, OpenCV, onnxruntime, models): tens of MB at least
+    assert 50.0 < result["peak_rss_mb"] < 4096.0
+    assert result["cpu_s"] > 0 and result["cpu_fps"] == pytest.approx(120 / result["cpu_s"], rel=0.01)
     assert {"face", "motion", "spotting"} <= set(result["stage_ms"])
     assert result["face_found_rate"] > 0.9
