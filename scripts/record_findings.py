@@ -40,7 +40,7 @@ def record(clip: Path) -> dict[str, Any]:
     try:
         summary = run_sequential(open_source(f"file:{quote(str(clip), safe='/')}?realtime=false"), analyzer)
     finally:
-        analyzer.stages.close()
+        analyzer.close()
     events = [
         [e.onset_frame, e.apex_frame, e.offset_frame, e.kind, e.emotion.label, sorted(a.au for a in e.action_units)]
         for e in summary.events

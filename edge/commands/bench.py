@@ -66,7 +66,7 @@ def bench(uri: str, args: argparse.Namespace) -> dict[str, Any]:
         summary = run_sequential(open_source(uri), analyzer, max_frames=args.frames)
     finally:
         cpu_s = time.process_time() - cpu_s
-        analyzer.stages.close()
+        analyzer.close()
     stats = summary.stats
     stage_ms = stats["stage_ms"]
     frames = max(1, summary.frames_analyzed)

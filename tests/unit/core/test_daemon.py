@@ -7,8 +7,13 @@ spine (threads, queues, counting), not about faces.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from edge.capture.base import Frame
+from edge.face.base import FaceObservation
+from edge.face.fullframe import FullFrameTracker
 
 from pipeline_fakes import ListSource, make_daemon
 
@@ -96,16 +101,33 @@ def test_pause_closes_a_live_camera_and_resume_reopens_it() -> None:
         opened.append(ListSource(10_000, delay_s=0.001))
         return opened[-1]
 
-    camera = ResilientSource(factory, watchdog=False)
+    camera = ResilientSource(factory, watchdog=False, scheme="v4l2")  # what the service wraps a camera in
+    assert camera.live
     daemon, rec = make_daemon(ListSource(0), every=10_000, ring=1000)
     daemon.source = camera
-    threading.Timer(0.2, daemon.controller.pause, args=("button",)).start()
-    threading.Timer(0.5, daemon.controller.resume, args=("button",)).start()
-    threading.Timer(0.8, daemon.stop).start()
+
+    def drive() -> None:  # step on what the daemon did, not on wall-clock timers (robust on a loaded machine)
+        def wait(cond: Callable[[], bool]) -> None:
+            deadline = time.monotonic() + 20
+            while not cond() and time.monotonic() < deadline:
+                time.sleep(0.01)
+
+        wait(lambda: bool(opened) and opened[0].i > 0)
+        daemon.controller.pause("button")
+        wait(lambda: opened[0].closed >= 1)
+        daemon.controller.resume("button")
+        wait(lambda: len(opened) == 2 and opened[1].i > 0)
+        daemon.stop()
+
+    threading.Thread(target=drive, daemon=True).start()
     summary = daemon.run()
     assert len(opened) == 2  # reopened on resume
     assert opened[0].closed >= 1  # closed while paused: the camera light is off
-    assert [s.state for s in rec.states][:3] == ["running", "paused", "running"]
+    changes = [s.state for i, s in enumerate(rec.states) if i == 0 or s.state != rec.states[i - 1].state]
+    assert changes[:3] == ["running", "paused", "running"]
+    face = [(s.state, s.face_present, s.reason) for s in rec.states]
+    assert face[:2] == [("running", False, "start"), ("running", True, "face")]  # the first frame's face
+    assert ("paused", False, "button") in face  # nothing is observed while paused
     assert summary.frames_in > 0
 
 
@@ -119,3 +141,30 @@ def test_score_history_keeps_peaks_per_bucket_whatever_the_frame_rate() -> None:
     assert len(points) == 4  # the last 2 s only
     assert [p[0] for p in points] == [103.0, 103.5, 104.0, 104.5]
     assert [p[1] for p in points] == [1.0, 1.0, 1.0, 9.0]
+
+
+class _FaceInWindow(FullFrameTracker):
+    """A face in frames 10-29 only (someone walks up to the kiosk and away)."""
+
+    def process(self, frame: Frame) -> FaceObservation:
+        seen = super().process(frame)
+        return seen if 10 <= frame.index < 30 else FaceObservation(frame.index, frame.t_ns, False)
+
+
+def test_face_present_follows_the_latest_observation_and_is_published_when_it_changes() -> None:
+    daemon, rec = make_daemon(ListSource(50), every=10_000, ring=1000, lossless=True)
+    daemon.analyzer.stages.tracker = _FaceInWindow()
+    daemon.run()
+    flips = [(s.face_present, s.reason) for s in rec.states if s.reason in ("face", "no face")]
+    assert flips == [(True, "face"), (False, "no face")]
+    assert rec.states[-1].state == "stopped" and rec.states[-1].face_present is False
+
+
+def test_stats_are_pushed_by_the_daemon_timer_to_sinks_and_listeners() -> None:
+    daemon, rec = make_daemon(ListSource(300, delay_s=0.002), every=10_000, ring=1000)
+    heard: list[Mapping[str, Any]] = []
+    daemon.add_stats_listener(heard.append)
+    daemon.run()
+    assert rec.stats and heard  # bus.stats_interval_s is 0.05 s in make_daemon; the run lasts over 0.6 s
+    assert rec.stats[-1]["frames_in"] > 0 and "score_history" in rec.stats[-1]
+    assert heard[-1]["state"] in ("running", "stopped")

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from edge.capture.base import Frame, FrameSource, SourceBase, SourceInfo
+from edge.cli import main
 from edge.config import validate
 from edge.doctor import CHECKS, DoctorContext, Finding, Status, exit_code, run_checks
 from edge.doctor.checks.camera import check_camera, source_uri
@@ -169,8 +170,13 @@ def test_backend_and_engine_cache(tmp_path: Path) -> None:
     sums = write_models(tmp_path / "models")
     cache = tmp_path / "var" / "lib" / "glimpse" / "engines"
     cache.mkdir(parents=True)
-    (cache / f"face_detector-{sums['face_detector.onnx'][:16]}-trt10.3.0-orin.engine").write_bytes(b"x")
+    face = cache / f"face_detector-{sums['face_detector.onnx'][:16]}-trt10.3.0-orin-b32-fp16-ws256.engine"
+    face.write_bytes(b"x")
     (cache / f"me_engine-{sums['me_engine.onnx'][:16]}-trt8.5.2-orin.engine").write_bytes(b"x")
+    findings = {f.check: f for f in check_engine_cache(ctx_for(tmp_path, settings=trt, importer=importer))}
+    unfinished = findings["engine face_detector"]
+    assert unfinished.status is Status.FAIL and "sidecar" in unfinished.detail
+    face.with_suffix(".json").write_text("{}")
     findings = {f.check: f for f in check_engine_cache(ctx_for(tmp_path, settings=trt, importer=importer))}
     assert findings["engine face_detector"].status is Status.OK
     assert (
@@ -281,8 +287,8 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert {line["status"] for line in lines} == {"skip"}
     args = parser.parse_args(["doctor", "--skip", "nonsense"])
     assert args.func(args) == 2
-    args = parser.parse_args(["doctor", "--set", "mqtt.port=0"])
-    assert args.func(args) == 2
+    assert main(["doctor", "--set", "mqtt.port=0"]) == 2  # the ConfigError reaches edge.cli, which maps it to 2
+    assert "mqtt.port" in capsys.readouterr().err
 
 
 def test_strict_exit_code_counts_warnings() -> None:
