@@ -13,7 +13,9 @@ Prints numbers; asserts nothing. Steps:
    before/after tables, e.g. ``git archive OLD edge | tar -x -C DIR``).
 2. Clips: the ones given (default: the two in /work/shared/clips) plus, for
    each clip smaller than 640x480, a copy padded (black borders) to 640x480,
-   written as MJPG into a temporary folder that is deleted afterwards.
+   and with ``--edited`` a reel cut from them (1.5 s of each in turn, hard
+   cuts, a 0.2 s black gap after every second one); written as MJPG into a
+   temporary folder that is deleted afterwards (never committed).
 3. Rounds: in every round each clip runs once through Glimpse and once
    through MediaPipe, the order alternating from round to round, each in a
    fresh process pinned with ``taskset -c CORE`` (one core, one thread:
@@ -103,6 +105,37 @@ def padded(clip: Path, folder: Path) -> Path | None:
     return out
 
 
+def edited(clips: list[Path], folder: Path, segment_s: float = 1.5, gap_frames: int = 6) -> Path:
+    """An edited reel of real footage: ``segment_s`` of each clip in turn (hard cuts, the face jumps),
+    a ``gap_frames`` black gap after every second segment, letterboxed to 640x480 at 30 fps (MJPG)."""
+    import cv2
+    import numpy as np
+
+    out = folder / "edited_cuts_640x480.avi"
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (640, 480))
+    writer.set(cv2.VIDEOWRITER_PROP_QUALITY, 95)
+    for n, clip in enumerate(clips):
+        cap = cv2.VideoCapture(str(clip))
+        cap.set(cv2.CAP_PROP_POS_FRAMES, int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) // 3)  # from a third in
+        for _ in range(round(segment_s * 30)):
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            h, w = bgr.shape[:2]
+            scale = min(640 / w, 480 / h, 1.0)
+            small = cv2.resize(bgr, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+            canvas = np.zeros((480, 640, 3), np.uint8)
+            top, left = (480 - small.shape[0]) // 2, (640 - small.shape[1]) // 2
+            canvas[top : top + small.shape[0], left : left + small.shape[1]] = small
+            writer.write(canvas)
+        cap.release()
+        if n % 2 == 1:
+            for _ in range(gap_frames):
+                writer.write(np.zeros((480, 640, 3), np.uint8))
+    writer.release()
+    return out
+
+
 def worker_glimpse(clip: Path, tree: Path = ROOT) -> dict[str, Any]:
     """The ``glimpse analyze`` pipeline (the ``edge`` package under ``tree``) on ``clip``."""
     import cv2
@@ -168,8 +201,8 @@ def table(results: dict[str, dict[str, list[dict[str, Any]]]]) -> str:
     lines = [
         "| clip | frames | Glimpse fps (wall) | MediaPipe fps (wall) | ratio | Glimpse fps (CPU) "
         "| MediaPipe fps (CPU) | ratio | face found Glimpse / MediaPipe |"
-        + (" baseline fps (wall / CPU) | baseline ratio (CPU) |" if baseline else ""),
-        "|---|---|---|---|---|---|---|---|---|" + ("---|---|" if baseline else ""),
+        + (" baseline fps (wall / CPU) | baseline ratio (CPU) | baseline face found |" if baseline else ""),
+        "|---|---|---|---|---|---|---|---|---|" + ("---|---|---|" if baseline else ""),
     ]
     for clip, sides in results.items():
         g, m = sides["glimpse"], sides["mediapipe"]
@@ -184,7 +217,7 @@ def table(results: dict[str, dict[str, list[dict[str, Any]]]]) -> str:
         row = f"| {clip} | {frames} | {wall} | {gc:.0f} | {mc:.0f} | {gc / mc:.2f} | {found} |"
         if baseline:
             bw, bc = fps(sides["baseline"], "wall_s"), fps(sides["baseline"], "cpu_s")
-            row += f" {bw:.0f} / {bc:.0f} | {bc / mc:.2f} |"
+            row += f" {bw:.0f} / {bc:.0f} | {bc / mc:.2f} | {sides['baseline'][0]['faces'] / frames:.1%} |"
         lines.append(row)
     return "\n".join(lines)
 
@@ -197,6 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--core", type=int, default=1, help="the CPU core both sides are pinned to (default 1)")
     parser.add_argument("--no-pad", action="store_true", help="skip the 640x480 padded copies")
+    parser.add_argument(
+        "--edited",
+        action="store_true",
+        help="also run an edited reel cut from the clips (1.5 s of each, hard cuts, black gaps): faces kept",
+    )
+    parser.add_argument("--edited-only", action="store_true", help="run the edited reel alone")
     parser.add_argument("--peer-venv", type=Path, default=None, help="where the mediapipe venv lives")
     parser.add_argument("--json", type=Path, default=None, help="also write every run's numbers here")
     parser.add_argument(
@@ -216,9 +255,11 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("taskset not found (util-linux); it pins both sides to one core")
     peer = peer_python(args.peer_venv)
     with tempfile.TemporaryDirectory(prefix="glimpse-peer-") as tmp:
-        clips = list(args.clips)
-        if not args.no_pad:
+        clips = [] if args.edited_only else list(args.clips)
+        if not args.no_pad and not args.edited_only:
             clips += [p for p in (padded(c, Path(tmp)) for c in args.clips) if p is not None]
+        if args.edited or args.edited_only:
+            clips.append(edited(list(args.clips), Path(tmp)))
         sides: list[tuple[str, Path, Path | None]] = [("glimpse", Path(sys.executable), None)]
         if args.baseline:
             sides.append(("baseline", Path(sys.executable), args.baseline))
