@@ -10,7 +10,8 @@ from edge.errors import SinkError
 from edge.events.model import Event
 from edge.sinks.base import SinkBase
 
-INTERVAL_COLUMNS = ("video", "onset", "apex", "offset", "kind", "label", "confidence", "duration_ms")
+#: ``truncated`` is 1 for an interval the track or the video cut short (``glimpse eval`` leaves those out).
+INTERVAL_COLUMNS = ("video", "onset", "apex", "offset", "kind", "label", "confidence", "duration_ms", "truncated")
 
 
 class IntervalFileSink(SinkBase):
@@ -21,6 +22,7 @@ class IntervalFileSink(SinkBase):
     """
 
     name = "intervals"
+    takes_truncated = True
 
     def __init__(self, out_dir: Path, video: str, *, overwrite: bool = False) -> None:
         self.video = video
@@ -56,6 +58,7 @@ class IntervalFileSink(SinkBase):
             event.emotion.label,
             f"{event.confidence:.4f}",
             f"{event.duration_ms:.1f}",
+            int(event.truncated),
         )
         self._csv.writerow(row)
         self._csv_file.flush()
