@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import numpy.typing as npt
 
 from edge.face.base import ALIGNED_SIZE, FloatArray
 
@@ -56,59 +55,36 @@ def eye_to_crop(size: int = ALIGNED_SIZE) -> FloatArray:
 
 
 def fit_similarity(src: FloatArray, dst: FloatArray) -> tuple[float, float, float, float]:
-    """Least-squares similarity (a, b, tx, ty) with dst ~ [[a, -b], [b, a]] @ src + t (Umeyama, no reflection).
-
-    In complex numbers z = x + iy this is w ~ c z + t with c = a + ib: c = <z - z_mean, w - w_mean> / |z - z_mean|^2.
-    """
-    z, w = _complex(src), _complex(dst)
-    z_mean, w_mean = z.mean(), w.mean()
-    zc = z - z_mean
-    c = complex(np.vdot(zc, w - w_mean)) / float(np.vdot(zc, zc).real)
-    t = complex(w_mean) - c * complex(z_mean)
-    return c.real, c.imag, t.real, t.imag
-
-
-def _complex(points: FloatArray) -> npt.NDArray[np.complex128]:
-    """N x 2 points as N complex numbers x + iy."""
-    pairs = np.ascontiguousarray(points[:, :2], dtype=np.float64)
-    return pairs.view(np.complex128).reshape(-1)
-
-
-_ANCHOR_INDEX = np.array(ANCHORS, np.intp)
-_ANCHOR_Z = _complex(ANCHOR_REF)
-_ANCHOR_MEAN = complex(_ANCHOR_Z.mean())
-_ANCHOR_CENTRED = _ANCHOR_Z - _ANCHOR_MEAN
-_ANCHOR_NORM = float(np.vdot(_ANCHOR_CENTRED, _ANCHOR_CENTRED).real)
+    """Least-squares similarity (a, b, tx, ty) with dst ~ [[a, -b], [b, a]] @ src + t (Umeyama, no reflection)."""
+    ms, md = src.mean(axis=0), dst.mean(axis=0)
+    s, d = src - ms, dst - md
+    norm = float((s**2).sum())
+    a = float((s * d).sum()) / norm
+    b = float((s[:, 0] * d[:, 1] - s[:, 1] * d[:, 0]).sum()) / norm
+    tx = float(md[0] - (a * ms[0] - b * ms[1]))
+    ty = float(md[1] - (b * ms[0] + a * ms[1]))
+    return a, b, tx, ty
 
 
 def eye_similarity(landmarks: FloatArray) -> tuple[float, float, float, float]:
-    """Similarity (a, b, tx, ty) from eye units to frame pixels fitted on the anchors; all in frame pixels.
-
-    :func:`fit_similarity` with the reference side (fixed) precomputed.
-    """
-    w = _complex(landmarks[_ANCHOR_INDEX])
-    w_mean = complex(w.mean())
-    c = complex(np.vdot(_ANCHOR_CENTRED, w - w_mean)) / _ANCHOR_NORM
-    t = w_mean - c * _ANCHOR_MEAN
-    return c.real, c.imag, t.real, t.imag
+    """Similarity (a, b, tx, ty) from eye units to frame pixels fitted on the anchors; all in frame pixels."""
+    return fit_similarity(ANCHOR_REF, landmarks[list(ANCHORS), :2].astype(np.float32))
 
 
 def crop_transform(params: tuple[float, float, float, float], size: int = ALIGNED_SIZE) -> FloatArray:
     """Frame -> aligned-crop 2x3 affine from the (smoothed) eye-units -> frame similarity."""
     a, b, tx, ty = params
     scale2 = a * a + b * b
-    # inverse similarity (frame -> eye units), then the fixed eye units -> crop scale and offset
-    ia, ib = a / scale2, b / scale2
-    itx, ity = -(ia * tx + ib * ty), -(-ib * tx + ia * ty)
-    sx, sy = STRETCH_X * size, STRETCH_Y * size
-    return np.array(
-        [[sx * ia, sx * ib, sx * itx + OFFSET_X * size], [-sy * ib, sy * ia, sy * ity + OFFSET_Y * size]],
-        dtype=np.float32,
-    )
+    inv = np.array([[a, b], [-b, a]], np.float64) / scale2
+    to_eye = np.hstack([inv, (-inv @ np.array([tx, ty]))[:, None]])
+    fixed = eye_to_crop(size).astype(np.float64)
+    out: FloatArray = (fixed[:, :2] @ to_eye).astype(np.float32)
+    out[:, 2] += fixed[:, 2].astype(np.float32)
+    return out
 
 
 def apply_affine(matrix: FloatArray, points: FloatArray) -> FloatArray:
-    """Map N x 2 points (further columns ignored) through a 2x3 affine."""
+    """Map N x 2 points through a 2x3 affine."""
     out: FloatArray = (points[:, :2] @ matrix[:, :2].T + matrix[:, 2]).astype(np.float32)
     return out
 
@@ -122,11 +98,12 @@ def head_pose_deg(landmarks: FloatArray) -> tuple[float, float, float]:
     axis; signs: yaw = atan2(x.z, x.x), pitch = atan2(y.z, y.y), roll =
     atan2(x.y, x.x) (roll positive = clockwise on screen).
     """
-    (x0, y0, z0), (x1, y1, z1), (x2, y2, z2), (x3, y3, z3) = landmarks[_POSE_INDEX].tolist()
-    x = (x1 - x0, y1 - y0, z1 - z0)
+    # differences in float32 as the landmarks are, then scalar float64 math
+    (xx, xy, xz), (yx, yy, yz) = (landmarks[_POSE_TO] - landmarks[_POSE_FROM]).tolist()
+    x = (xx, xy, xz)
     nx = max(math.sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]), 1e-9)
     x = (x[0] / nx, x[1] / nx, x[2] / nx)
-    y = (x3 - x2, y3 - y2, z3 - z2)
+    y = (yx, yy, yz)
     along = x[0] * y[0] + x[1] * y[1] + x[2] * y[2]
     y = (y[0] - x[0] * along, y[1] - x[1] * along, y[2] - x[2] * along)
     ny = max(math.sqrt(y[0] * y[0] + y[1] * y[1] + y[2] * y[2]), 1e-9)
@@ -136,7 +113,8 @@ def head_pose_deg(landmarks: FloatArray) -> tuple[float, float, float]:
     return yaw, pitch, roll
 
 
-_POSE_INDEX = np.array([234, 454, 10, 152], np.intp)
+_POSE_FROM = np.array([234, 10], np.intp)
+_POSE_TO = np.array([454, 152], np.intp)
 
 
 def eye_openness(landmarks: FloatArray) -> float:

@@ -23,7 +23,6 @@ Behaviour, frame by frame:
 from __future__ import annotations
 
 import logging
-import math
 from collections import deque
 from pathlib import Path
 
@@ -47,7 +46,6 @@ logger = logging.getLogger(__name__)
 #: cheeks and jaw, textured and spread over the face so the similarity is well conditioned.
 FOLLOW_POINTS = (33, 133, 362, 263, 168, 6, 4, 1, 151, 9, 50, 280, 234, 454, 172, 397, 152, 61, 291, 199)
 _FOLLOW_INDEX = np.array(FOLLOW_POINTS, np.intp)
-_EYE_CORNERS = np.array([33, 263], np.intp)
 _LK_WINDOW = (15, 15)
 _LK_LEVELS = 2
 
@@ -155,12 +153,15 @@ class MediaPipeTracker(Closeable):
         if self._landmarks is None:
             return self._search(gray, t_ns)
         due = t_ns - self._key_t_ns >= self.settings.keyframe_interval_ms * 1e6
-        if not due and self._prev_gray is not None:
+        followed = None
+        if self._prev_gray is not None and (not due or self.settings.keyframe_interval_ms > 0):
             followed = self._follow(self._prev_gray, gray, self._landmarks)
-            if followed is not None:
+            if followed is not None and not due:
                 return followed
-        # A keyframe: FaceMesh around the previous landmarks (following them first would only be overwritten).
-        landmarks, presence = self._mesh.landmarks(gray, roi_from_landmarks(self._landmarks))
+        # A keyframe: FaceMesh on the crop around the followed landmarks. The flow is not wasted there: without
+        # it the crop lags the head by a frame, and the keyframe's landmarks jump against the followed ones.
+        base = self._landmarks if followed is None else followed
+        landmarks, presence = self._mesh.landmarks(gray, roi_from_landmarks(base))
         self.keyframes += 1
         if presence >= self.settings.min_presence:
             self._keyframe(landmarks, presence, t_ns)
@@ -224,20 +225,15 @@ class MediaPipeTracker(Closeable):
             return None
         src, dst = old.reshape(-1, 2)[ok], new.reshape(-1, 2)[ok]
         a, b, tx, ty = align.fit_similarity(src, dst)
-        predicted = src @ np.array([[a, b], [-b, a]], np.float32) + np.array([tx, ty], np.float32)
-        residual = float(np.sqrt(((predicted - dst) ** 2).sum(axis=1)).mean())
+        sim = np.array([[a, -b, tx], [b, a, ty]], np.float32)
+        residual = float(np.linalg.norm(align.apply_affine(sim, src) - dst, axis=1).mean())
         if residual > self.settings.flow_max_error_px:
             return None
-        # One 3x4 affine on (x, y, z): the similarity in the crop's frame, shifted back, z scaled with it.
-        ox, oy = float(c0), float(r0)
-        move = np.array(
-            [
-                [a, -b, 0.0, tx + ox - (a * ox - b * oy)],
-                [b, a, 0.0, ty + oy - (b * ox + a * oy)],
-                [0.0, 0.0, float(np.hypot(a, b)), 0.0],
-            ]
-        )
-        return np.asarray(cv2.transform(landmarks.reshape(-1, 1, 3), move), dtype=np.float32).reshape(-1, 3)
+        offset = np.array([c0, r0], np.float32)
+        moved = landmarks.copy()
+        moved[:, :2] = align.apply_affine(sim, landmarks[:, :2] - offset) + offset
+        moved[:, 2] *= float(np.hypot(a, b))
+        return moved
 
     def _observe(self, frame: Frame, landmarks: FloatArray, box: tuple[float, float, float, float]) -> FaceObservation:
         params = self._filter(np.array(align.eye_similarity(landmarks)), frame.t_ns)
@@ -249,8 +245,6 @@ class MediaPipeTracker(Closeable):
             dtype=np.uint8,
         )
         pose = align.head_pose_deg(landmarks)
-        to_crop = np.array([[*transform[0, :2], 0.0, transform[0, 2]], [*transform[1, :2], 0.0, transform[1, 2]]])
-        aligned_landmarks = np.asarray(cv2.transform(landmarks.reshape(-1, 1, 3), to_crop), dtype=np.float32)
         return FaceObservation(
             frame.index,
             frame.t_ns,
@@ -260,7 +254,7 @@ class MediaPipeTracker(Closeable):
             aligned=aligned,
             transform=transform,
             landmarks=landmarks,
-            aligned_landmarks=aligned_landmarks.reshape(-1, 2),
+            aligned_landmarks=align.apply_affine(transform, landmarks),
             pose_deg=pose,
             box=box,
             quality=self._quality(frame, landmarks, pose, box),
@@ -275,8 +269,7 @@ class MediaPipeTracker(Closeable):
     ) -> frozenset[Quality]:
         s = self.settings
         flags: set[Quality] = set()
-        (rx, ry), (lx, ly) = landmarks[_EYE_CORNERS, :2].tolist()
-        if math.hypot(rx - lx, ry - ly) < s.min_eye_distance_px:
+        if float(np.linalg.norm(landmarks[33, :2] - landmarks[263, :2])) < s.min_eye_distance_px:
             flags.add(Quality.TOO_SMALL)
         if abs(pose[0]) > s.max_yaw_deg or abs(pose[1]) > s.max_pitch_deg:
             flags.add(Quality.POSE)
