@@ -12,10 +12,10 @@ Behaviour, frame by frame:
   Lucas-Kanade flow; a similarity fitted to them moves all 468 landmarks.
   Too few points or a residual above ``flow_max_error_px`` forces a keyframe.
 * Keyframe (every ``keyframe_interval_ms``): FaceMesh runs on the crop
-  around the previous frame's landmarks (no flow first: FaceMesh replaces
-  it). If presence drops below ``min_presence`` the detector runs again on
-  the same frame; a face overlapping the old one keeps
-  the track id, anything else starts a new track; no face means LOST.
+  around the landmarks followed to this frame (the flow places the crop).
+  If presence drops below ``min_presence`` the detector runs again on the
+  same frame; a face overlapping the old one keeps the track id, anything
+  else starts a new track; no face means LOST.
 * Every found frame: the similarity to the canonical crop (:mod:`edge.face.align`)
   is smoothed with a 1-euro filter, the crop is warped, pose and quality set.
 """
