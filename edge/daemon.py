@@ -22,7 +22,7 @@ from typing import Any
 from edge.capture.base import Frame, FrameSource
 from edge.config import GlimpseConfig
 from edge.control import Controller
-from edge.errors import SourceError
+from edge.errors import GlimpseError
 from edge.events.bus import EventBus
 from edge.events.model import DeviceState, Event
 from edge.pipeline import Analyzer
@@ -181,7 +181,7 @@ class Daemon:
         self.bus.start()
         capture = threading.Thread(target=self._capture_loop, name="glimpse-capture", daemon=True)
         analysis = threading.Thread(target=self._analysis_loop, name="glimpse-analysis", daemon=True)
-        self._publish_state("running" if not self.controller.paused else "paused", "start")
+        self._publish_state("starting", "start")  # "running" (camera active) once the source has opened
         capture.start()
         analysis.start()
         try:
@@ -219,6 +219,7 @@ class Daemon:
     def _capture_loop(self) -> None:
         try:
             self.source.open()
+            self._publish_state("running" if not self.controller.paused else "paused", "source opened")
             live = bool(getattr(self.source, "live", False))
             while not self._stop.is_set():
                 if self.controller.paused:
@@ -229,7 +230,7 @@ class Daemon:
                     break
                 self.metrics.fps_in.tick()
                 self.ring.put(frame)
-        except SourceError as exc:
+        except GlimpseError as exc:  # a source that cannot open or read, a camera library that is missing
             logger.error("capture stopped: %s", exc)
             self._summary.error = str(exc)
         except Exception as exc:

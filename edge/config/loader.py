@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from edge.config.model import GlimpseConfig
-from edge.errors import ConfigError
+from edge.errors import ConfigError, shown
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,21 +39,28 @@ def resolve_path(explicit: str | None, environ: Mapping[str, str]) -> tuple[Path
 
 def read_file(path: Path) -> dict[str, Any]:
     """Parse a TOML file; unreadable or malformed files raise :class:`ConfigError`."""
+    name = shown(str(path))
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError([f"{str(path)!r}: cannot read configuration file: {exc.strerror or exc}"]) from exc
+        raise ConfigError([f"{name}: cannot read configuration file: {exc.strerror or exc}"]) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            [f"{name}: byte {exc.start} is not UTF-8 ({exc.reason}); expected a UTF-8 TOML text file"]
+        ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{str(path)!r}: not valid TOML: {exc}"]) from exc
+        raise ConfigError([f"{name}: not valid TOML: {exc}"]) from exc
+    except RecursionError:
+        raise ConfigError([f"{name}: tables or arrays nested too deeply; expected a flat glimpse.toml"]) from None
 
 
 def _parse_value(raw: str) -> Any:
     """A TOML literal when the text is one (numbers, booleans, arrays), else the plain string."""
     try:
         return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return raw
 
 
@@ -65,14 +72,14 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str,
         key, sep, raw = item.partition("=")
         key = key.strip()
         if not sep or not key or any(not part for part in key.split(".")):
-            problems.append(f"--set {item!r}: expected key.path=value, e.g. mqtt.port=1884")
+            problems.append(f"--set {shown(item)}: expected key.path=value, e.g. mqtt.port=1884")
             continue
         node = merged
         parts = key.split(".")
         for part in parts[:-1]:
             child = node.setdefault(part, {})
             if not isinstance(child, dict):
-                problems.append(f"--set {item!r}: {part!r} is a value, not a section")
+                problems.append(f"--set {shown(item)}: {shown(part)} is a value, not a section")
                 break
             node = child
         else:
@@ -93,6 +100,8 @@ def _expected(error: Mapping[str, Any]) -> str:
         return "no such key (check the spelling; `glimpse config schema` lists every key)"
     if kind == "literal_error" and "expected" in ctx:
         return f"one of {ctx['expected']}"
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        return "a table of settings, e.g. [section] in the file or --set section.key=value"
     message = str(error.get("msg", "a valid value"))
     for prefix in ("Input should be ", "Value should be "):
         if message.startswith(prefix):
@@ -108,8 +117,10 @@ def validate(data: Mapping[str, Any]) -> GlimpseConfig:
         problems = []
         for error in exc.errors():
             path = ".".join(str(p) for p in error["loc"]) or "<root>"
-            value = error.get("input")
-            problems.append(f"{path}: got {value!r}; expected {_expected(error)}")
+            if error["type"] == "value_error":  # a rule across fields: its message names values and expectation
+                problems.append(f"{path}: {str(error['msg']).removeprefix('Value error, ')}")
+                continue
+            problems.append(f"{path}: got {shown(error.get('input'))}; expected {_expected(error)}")
         raise ConfigError(problems) from None
 
 
@@ -122,9 +133,13 @@ def load_config(
     path, required = resolve_path(explicit, os.environ if environ is None else environ)
     data: dict[str, Any] = {}
     if path is not None:
-        if required and not path.exists():
-            raise ConfigError([f"{str(path)!r}: configuration file does not exist"])
-        if required and not path.is_file():
-            raise ConfigError([f"{str(path)!r}: is not a file; expected a TOML configuration file"])
+        try:
+            exists, is_file = path.exists(), path.is_file()
+        except OSError as exc:  # e.g. a name too long for the file system
+            raise ConfigError([f"{shown(str(path))}: {exc.strerror or exc}; expected a TOML configuration file"]) from None
+        if required and not exists:
+            raise ConfigError([f"{shown(str(path))}: configuration file does not exist"])
+        if required and not is_file:
+            raise ConfigError([f"{shown(str(path))}: is not a file; expected a TOML configuration file"])
         data = read_file(path)
     return validate(apply_overrides(data, overrides)), path

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from edge.config.base import Section
+from edge.errors import ConfigError, shown
 
 
 class DashboardConfig(Section):
@@ -37,3 +38,26 @@ class DashboardConfig(Section):
     poll_interval_s: float = Field(
         default=1.0, gt=0, le=60, description="How often a standalone dashboard looks for new events in the store."
     )
+
+    @field_validator("password_hash")
+    @classmethod
+    def _hash_format(cls, value: str | None) -> str | None:
+        from edge.dashboard.auth import check_hash_format
+
+        if value is not None:
+            try:
+                check_hash_format(value)
+            except ConfigError as exc:  # its one problem reads "dashboard.password_hash: got ...; expected ..."
+                raise ValueError(exc.problems[0].partition(": ")[2]) from None
+        return value
+
+    @model_validator(mode="after")
+    def _password_where_needed(self) -> DashboardConfig:
+        from edge.dashboard.auth import is_loopback_host
+
+        if self.password_hash is None and (self.require_login or not is_loopback_host(self.host)):
+            why = "require_login is set" if self.require_login else f"host {shown(self.host)} is not a loopback address"
+            raise ValueError(
+                f"password_hash is not set, but {why}; expected a hash from `glimpse dashboard hash-password`"
+            )
+        return self

@@ -13,7 +13,7 @@ from typing import Any
 
 from edge.cli_common import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, add_config_args, config_from_args
 from edge.datasets import DATASETS
-from edge.errors import ConfigError, DatasetError, GlimpseError
+from edge.errors import BackendUnavailable, ConfigError, DatasetError, GlimpseError, UsageError
 
 logger = logging.getLogger(__name__)
 
@@ -69,25 +69,32 @@ def _dataset_args(parser: argparse.ArgumentParser) -> None:
 
 def _handle(args: argparse.Namespace) -> int:
     if args.subjects < 2 or args.per_subject < 4 or args.epochs < 1:
-        logger.error(
-            "--subjects %r, --per-subject %r, --epochs %r: expected >= 2, >= 4, >= 1",
-            args.subjects,
-            args.per_subject,
-            args.epochs,
+        raise UsageError(
+            f"--subjects {args.subjects!r}, --per-subject {args.per_subject!r}, --epochs {args.epochs!r}: "
+            "expected >= 2, >= 4, >= 1"
         )
-        return EXIT_USAGE
     if args.dataset or args.root:
         problem = _dataset_usage(args)
         if problem:
-            print(problem)
-            return EXIT_USAGE
+            raise UsageError(problem)
     try:
         import torch
     except ImportError:
-        logger.error("glimpse train needs PyTorch; install the 'train' extra (pip install 'glimpse-edge[train]')")
-        return EXIT_RUNTIME
+        raise BackendUnavailable(f"glimpse train needs PyTorch; install it with: {train_install_hint()}") from None
     torch.set_num_threads(args.threads)
     return _train_datasets(args) if args.dataset else _train_synthetic(args)
+
+
+def train_install_hint() -> str:
+    """The command that installs the ``train`` extra here: from the checkout when Glimpse runs from one."""
+    import sys
+
+    import edge
+
+    checkout = Path(edge.__file__).resolve().parents[1]
+    if (checkout / "pyproject.toml").is_file():
+        return f"{sys.executable} -m pip install -e '{checkout}[train]'"
+    return f"{sys.executable} -m pip install 'torch>=2.1' 'onnx>=1.15' 'openpyxl>=3.1' (Glimpse is not on PyPI)"
 
 
 def _train_synthetic(args: argparse.Namespace) -> int:

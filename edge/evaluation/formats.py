@@ -146,6 +146,18 @@ def read_intervals(path: Path | str) -> list[IntervalRow]:
         return [_interval(rows, line, row) for line, row in rows]
 
 
+def repeated_rows(rows: Iterable[IntervalRow]) -> dict[str, int]:
+    """Per video, how many rows repeat an earlier row's (onset, offset, kind): the sign of a video analysed twice."""
+    seen: set[tuple[str, int, int, str]] = set()
+    repeats: dict[str, int] = {}
+    for row in rows:
+        key = (row.video, row.onset, row.offset, row.kind)
+        if key in seen:
+            repeats[row.video] = repeats.get(row.video, 0) + 1
+        seen.add(key)
+    return repeats
+
+
 def _interval(rows: _Rows, line: int, row: dict[str, str]) -> IntervalRow:
     video = row["video"]
     if not video:

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from pydantic import Field
 
-from edge.config.base import Section
+from edge.config.base import NamedPath, Section
 
 
 class StoreConfig(Section):
     """The SQLite event store."""
 
-    path: Path = Field(
+    path: NamedPath = Field(
         default=Path("/var/lib/glimpse/events.db"),
         description="SQLite event store file (WAL). The demo uses a temporary file unless this is set.",
     )
