@@ -31,12 +31,16 @@ from edge.config import GlimpseConfig
 from edge.engine.base import InferenceBackend
 from edge.face import align
 from edge.face.base import ALIGNED_SIZE, FaceObservation, FloatArray, Quality
+from edge.face.blazeface import INPUT_SIZE as DETECTOR_INPUT_PX
 from edge.face.blazeface import BlazeFaceDetector, Detection, primary_face
 from edge.face.config import FaceConfig
 from edge.face.facemesh import FaceMesh, roi_from_detection, roi_from_landmarks
 from edge.paths import models_dir
 
 logger = logging.getLogger(__name__)
+
+#: Frames without any face, from the start, after which the small-face limit is logged (once).
+HINT_AFTER_FRAMES = 30
 
 #: Landmarks followed by flow between keyframes: eye corners, nose bridge and tip, brow-free forehead,
 #: cheeks and jaw, textured and spread over the face so the similarity is well conditioned.
@@ -92,6 +96,7 @@ class MediaPipeTracker(Closeable):
         self._next_id = 1
         self.keyframes = 0
         self.detections = 0
+        self._faceless = 0  # consecutive frames without a face before the first track (for the one-time hint)
         self.reset()
 
     @classmethod
@@ -132,10 +137,28 @@ class MediaPipeTracker(Closeable):
         if landmarks is None:
             if self._track_id != -1:
                 logger.info("face track %d lost at frame %d", self._track_id, frame.index)
+            self._hint_small_faces(gray.shape[1])
             self.reset()
             return FaceObservation.missing(frame)
+        self._faceless = -1  # a face was found: no hint any more
         self._landmarks = landmarks
         return self._observe(frame, landmarks)
+
+    def _hint_small_faces(self, width: int) -> None:
+        """Say once, after :data:`HINT_AFTER_FRAMES` frames and no face yet, what the detector cannot see."""
+        if self._faceless < 0:
+            return
+        self._faceless += 1
+        if self._faceless == HINT_AFTER_FRAMES:
+            self._faceless = -1
+            logger.warning(
+                "no face in the first %d frames: the detector sees the whole frame shrunk to %d px, so faces "
+                "narrower than about 1/8 of the frame width (%d px here) are never found; crop or zoom in "
+                "(docs/face.md, known limits)",
+                HINT_AFTER_FRAMES,
+                DETECTOR_INPUT_PX,
+                width // 8,
+            )
 
     def _locate(self, gray: GrayImage, t_ns: int) -> FloatArray | None:
         if self._landmarks is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--clip-backgrounds",
         action="store_true",
-        help="put blurred frames of $GLIMPSE_CLIPS (default /work/shared/clips) behind the face, if present",
+        help="put blurred frames of $GLIMPSE_CLIPS (default: ../shared/clips beside the checkout) behind the face, "
+        "if present",
     )
     parser.add_argument("--sheet", type=Path, metavar="PNG", help="also write an onset/apex contact sheet")
     parser.set_defaults(func=handle)
@@ -84,10 +86,10 @@ def handle(args: argparse.Namespace) -> int:
 
             contact_sheet(args.sheet)
     except UsageError as exc:
-        print(f"glimpse synth: {exc}")
+        print(f"glimpse synth: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (GlimpseError, OSError) as exc:
-        print(f"glimpse synth: {exc}")
+        print(f"glimpse synth: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
     print(f"wrote {len(clips)} clip(s) and {csv_path}")
     return EXIT_OK
