@@ -32,7 +32,7 @@ PARAM_RANGES: dict[str, tuple[float, float]] = {
     "height": (16, 8192),
     "seconds": (0.1, 86_400.0),
     "seed": (0, 2**32 - 1),
-    "timeout": (0.1, 600.0),
+    "timeout": (0.001, 600.0),
     "t0_ns": (0, 2**62),
 }
 

@@ -55,9 +55,9 @@ def _events(args: argparse.Namespace) -> int:
     labels = event_labels()
     if args.label is not None and args.label not in labels:
         raise UsageError(f"--label {shown(args.label)} is not an event label; expected one of {list(labels)}")
+    query = EventQuery(parse_time(args.since), parse_time(args.until), args.kind, args.label)
     if not config.store.path.is_file():
         raise StoreError(f"event store {shown(str(config.store.path))} does not exist (set store.path)")
-    query = EventQuery(parse_time(args.since), parse_time(args.until), args.kind, args.label)
     with EventStore(config.store.path, readonly=True) as store:
         events = store.query(query, limit=args.limit)
     if args.json:

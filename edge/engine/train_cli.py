@@ -80,7 +80,7 @@ def _handle(args: argparse.Namespace) -> int:
     try:
         import torch
     except ImportError:
-        raise BackendUnavailable(f"glimpse train needs PyTorch; install it with: {train_install_hint()}") from None
+        raise BackendUnavailable(f"train needs PyTorch; install it with: {train_install_hint()}") from None
     torch.set_num_threads(args.threads)
     return _train_datasets(args) if args.dataset else _train_synthetic(args)
 

@@ -10,7 +10,7 @@ from edge.config import GlimpseConfig, validate
 from edge.errors import ConfigError
 from edge.face.base import Quality
 from edge.face.registry import TRACKERS, build_tracker
-from edge.face.tracker import MediaPipeTracker
+from edge.face.tracker import HINT_AFTER_FRAMES, MediaPipeTracker
 
 
 def _frames(images: list[np.ndarray], fps: float = 30.0) -> list[Frame]:
@@ -68,3 +68,38 @@ def test_face_leaving_gives_lost_then_a_new_track(
     assert obs[0].track_id == 1 and obs[2].track_id == 2
     tracker.reset()
     assert tracker.process(_frames(faces[:1])[0]).track_id == 3
+
+
+def _shrunk_into(gray: np.ndarray, width: int, scale: float) -> np.ndarray:
+    """``gray`` shrunk by ``scale`` into the corner of a flat frame ``width`` px wide (a wide shot)."""
+    import cv2
+
+    h, w = gray.shape
+    small = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    canvas = np.full((width * h // w, width), 110, np.uint8)
+    canvas[: small.shape[0], : small.shape[1]] = small
+    return canvas
+
+
+def test_faces_narrower_than_an_eighth_of_the_frame_are_not_found_and_that_is_logged_once(
+    tracker: MediaPipeTracker, frames_of: Callable[..., list[np.ndarray]], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The detector sees the frame at 128 px (docs/face.md): the single_face face (171 px of 640) is found at
+    half size in a 640 px frame (1/7.5 of the width) but not at 45 % in a 1280 px frame (1/16.6)."""
+    gray = frames_of("single_face.mp4", 1)[0]
+    wide = _shrunk_into(gray, 1280, 0.45)
+    observations = [tracker.process(f) for f in _frames([wide] * (HINT_AFTER_FRAMES + 5))]
+    assert not any(o.found for o in observations)
+    hints = [r for r in caplog.records if "narrower than about 1/8" in r.getMessage()]
+    assert len(hints) == 1 and "160 px here" in hints[0].getMessage()
+    assert tracker.process(_frames([_shrunk_into(gray, 640, 0.5)])[0]).found
+
+
+def test_no_hint_once_a_face_was_seen(
+    tracker: MediaPipeTracker, frames_of: Callable[..., list[np.ndarray]], caplog: pytest.LogCaptureFixture
+) -> None:
+    gray = frames_of("single_face.mp4", 1)[0]
+    assert tracker.process(_frames([gray])[0]).found
+    for frame in _frames([np.zeros_like(gray)] * (HINT_AFTER_FRAMES + 2)):
+        tracker.process(frame)
+    assert not [r for r in caplog.records if "narrower than about 1/8" in r.getMessage()]
