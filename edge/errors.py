@@ -57,7 +57,6 @@ class DatasetError(GlimpseError, ValueError):
     """A dataset annotation file does not have the expected layout."""
 
 
-
 #: Longest ``repr`` of a user-given value that a message shows in full.
 MAX_SHOWN_CHARS = 120
 

@@ -202,7 +202,11 @@ def bench_noface(n: int = 150) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Face-stage benchmark (numbers, not asserts).")
-    parser.add_argument("--clips", type=Path, default=Path(os.environ.get("GLIMPSE_CLIPS") or Path(__file__).resolve().parents[2] / "shared" / "clips"))
+    parser.add_argument(
+        "--clips",
+        type=Path,
+        default=Path(os.environ.get("GLIMPSE_CLIPS") or Path(__file__).resolve().parents[2] / "shared" / "clips"),
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args()
     cv2.setNumThreads(1)

@@ -136,7 +136,9 @@ def load_config(
         try:
             exists, is_file = path.exists(), path.is_file()
         except OSError as exc:  # e.g. a name too long for the file system
-            raise ConfigError([f"{shown(str(path))}: {exc.strerror or exc}; expected a TOML configuration file"]) from None
+            raise ConfigError(
+                [f"{shown(str(path))}: {exc.strerror or exc}; expected a TOML configuration file"]
+            ) from None
         if required and not exists:
             raise ConfigError([f"{shown(str(path))}: configuration file does not exist"])
         if required and not is_file:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO, cast
-from collections.abc import Callable
 
 from edge.errors import SinkError, shown
 from edge.events.model import Event

@@ -7,6 +7,7 @@ prepared bad files (see :func:`bad_inputs`), ``{long}`` a 100,000-character name
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import subprocess
@@ -171,3 +172,16 @@ def test_reader_closing_the_pipe_early_leaves_stderr_empty() -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == EXIT_BROKEN_PIPE
     assert err == ""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("picamera2") is not None, reason="picamera2 is installed here")
+def test_run_on_a_missing_camera_library_is_one_runtime_line(
+    bad_inputs: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    assert _run([*RUN, "--set", "source.uri=picamera2:0"], bad_inputs) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("glimpse: picamera2 is not importable") and len(err.splitlines()) == 1
+    assert not [r for r in caplog.records if r.exc_info]
+    states = [r.getMessage() for r in caplog.records if r.getMessage().startswith("state ")]
+    assert states and not [s for s in states if "camera active" in s], states
