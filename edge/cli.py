@@ -29,8 +29,8 @@ SUBCOMMANDS: tuple[str, ...] = (
     "edge.commands.config",
     "edge.synth.cli",
     "edge.evaluation.cli",
-    "edge.engine.train_cli",
-    "edge.engine.cli",
+    "edge.train.cli",
+    "edge.commands.engine",
     "edge.dashboard.cli",
     "edge.doctor.cli",
 )

@@ -9,8 +9,12 @@ from edge.pipeline import Analyzer, Stages
 
 
 def build_stages(config: GlimpseConfig) -> Stages:
-    """Tracker, motion analyzer, spotter and classifier for ``config``."""
-    from edge.engine.factory import build_classifier
+    """Tracker, motion analyzer, spotter and classifier for ``config``.
+
+    The engine model is opened once: the classifier owns it (and closes it),
+    and the learned spotter gets its spotting head.
+    """
+    from edge.engine.factory import build_classifier, build_engine_model
     from edge.face.registry import build_tracker
     from edge.motion.registry import build_motion
     from edge.spotting.registry import build_spotter
@@ -18,12 +22,17 @@ def build_stages(config: GlimpseConfig) -> Stages:
     tracker = build_tracker(config)
     try:
         motion = build_motion(config)
-        spotter = build_spotter(config)
-        classifier = build_classifier(config)
+        model = build_engine_model(config)
     except BaseException:
         tracker.close()
         raise
-    return Stages(tracker, motion, spotter, classifier)
+    try:
+        spotter = build_spotter(config, scorer=model.spot if config.spotting.type == "learned" else None)
+    except BaseException:
+        model.close()
+        tracker.close()
+        raise
+    return Stages(tracker, motion, spotter, build_classifier(config, model))
 
 
 def build_analyzer(config: GlimpseConfig, source_id: str, metrics: Metrics | None = None) -> Analyzer:

@@ -17,8 +17,8 @@ from edge.engine.labels import COMPOSITE_CLASSES, ENGINE_AUS
 from edge.facs import AU_NAMES
 
 if TYPE_CHECKING:
-    from edge.engine.features import canonical_representation, flow_representation
     from edge.engine.model import classify_flow
+    from edge.motion.features import canonical_representation, flow_representation
 
 __all__ = [
     "AU_NAMES",
@@ -31,8 +31,8 @@ __all__ = [
 
 _LAZY = {
     "classify_flow": "edge.engine.model",
-    "flow_representation": "edge.engine.features",
-    "canonical_representation": "edge.engine.features",
+    "flow_representation": "edge.motion.features",
+    "canonical_representation": "edge.motion.features",
 }
 
 

@@ -6,12 +6,12 @@ import logging
 
 from edge.closing import Closeable
 from edge.engine.base import ActionUnitScore, Classification
-from edge.engine.features import flow_representation
 from edge.engine.labels import COMPOSITE_CLASSES, ENGINE_AUS
 from edge.engine.model import EngineModel
 from edge.face.base import FaceObservation
 from edge.facs import AU_NAMES
 from edge.motion import rois
+from edge.motion.features import flow_representation
 from edge.spotting.base import Interval
 
 logger = logging.getLogger(__name__)

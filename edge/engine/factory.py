@@ -13,8 +13,8 @@ def build_engine_model(config: GlimpseConfig) -> EngineModel:
     return open_model(engine.model, engine.backend, engine.precision, engine.threads)
 
 
-def build_classifier(config: GlimpseConfig) -> Classifier:
-    """The per-interval classifier on the configured backend and model."""
+def build_classifier(config: GlimpseConfig, model: EngineModel | None = None) -> Classifier:
+    """The per-interval classifier on ``model`` (default: the configured one, opened here); it closes the model."""
     from edge.engine.classifier import EngineClassifier
 
-    return EngineClassifier(build_engine_model(config), config.engine.flow_method)
+    return EngineClassifier(model if model is not None else build_engine_model(config), config.engine.flow_method)

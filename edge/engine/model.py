@@ -9,9 +9,9 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.closing import Closeable
-from edge.engine.base import InferenceBackend, sha256_file
 from edge.engine.labels import AU_OUTPUT, COMPOSITE_CLASSES, EMOTION_OUTPUT, INPUT_NAME, SPOT_OUTPUT
 from edge.errors import ModelError, UsageError
+from edge.inference.base import InferenceBackend, sha256_file
 from edge.paths import models_dir
 
 FloatArray = npt.NDArray[np.float32]
@@ -84,7 +84,7 @@ def open_model(
     name: str = DEFAULT_MODEL, backend: str = "onnxruntime", precision: str = "fp32", threads: int = 1
 ) -> EngineModel:
     """Open an engine model by name or path on ``backend``."""
-    from edge.engine.registry import load_backend
+    from edge.inference.registry import load_backend
 
     path = model_path(name, precision)
     return EngineModel(load_backend(backend, path, threads=threads), path)

@@ -17,8 +17,8 @@ import cv2
 import numpy as np
 
 from edge.capture.base import GrayImage
-from edge.engine.base import InferenceBackend
 from edge.face.base import FloatArray
+from edge.inference.base import InferenceBackend
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ import cv2
 import numpy as np
 
 from edge.capture.base import GrayImage
-from edge.engine.base import InferenceBackend
 from edge.face.base import FloatArray
 from edge.face.blazeface import Detection
+from edge.inference.base import InferenceBackend
 
 INPUT_SIZE = 192
 ROI_SCALE = 1.5

@@ -28,13 +28,13 @@ import numpy as np
 from edge.capture.base import Frame, GrayImage
 from edge.closing import Closeable
 from edge.config import GlimpseConfig
-from edge.engine.base import InferenceBackend
 from edge.face import align
 from edge.face.base import ALIGNED_SIZE, FaceObservation, FloatArray, Quality
 from edge.face.blazeface import INPUT_SIZE as DETECTOR_INPUT_PX
 from edge.face.blazeface import BlazeFaceDetector, Detection, primary_face
 from edge.face.config import FaceConfig
 from edge.face.facemesh import FaceMesh, roi_from_detection, roi_from_landmarks
+from edge.inference.base import InferenceBackend
 from edge.paths import models_dir
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class MediaPipeTracker(Closeable):
     @classmethod
     def from_config(cls, config: GlimpseConfig) -> MediaPipeTracker:
         """Load both models on ``engine.backend`` with ``engine.threads``."""
-        from edge.engine.registry import load_backend
+        from edge.inference.registry import load_backend
 
         face, engine = config.face, config.engine
         detector = load_backend(engine.backend, resolve_model(face.detector_model), threads=engine.threads)

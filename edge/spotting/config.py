@@ -13,7 +13,7 @@ class SpottingConfig(Section):
     """How intervals are found in the motion curves.
 
     The roiflow defaults (and the shared run settings: hysteresis, merge gap, onset/offset shifts; and the rules
-    ``blink_max_frac`` and ``cross_pass_iou``) were chosen by ``python -m edge.spotting.tuning`` on the generated
+    ``blink_max_frac`` and ``cross_pass_iou``) were chosen by ``python -m edge.train.tuning`` on the generated
     ``tune-ci`` set (seeds 3000-3011), never on a
     benchmark set; see docs/benchmarks.md.
     """

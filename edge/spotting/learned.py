@@ -1,7 +1,7 @@
 """Learned spotter: the engine's spotting head on every sample, then temporal post-processing.
 
 Each valid sample's dense flow (t-k to t) becomes the fixed-scale spotting
-input (:func:`edge.engine.features.spot_input`); the head's probability is
+input (:func:`edge.motion.features.spot_input`); the head's probability is
 smoothed by a moving average over ``smooth_ms``; runs above
 ``learned_threshold`` are peaks whose onset and offset are the crossings of
 ``learned_threshold * hysteresis`` (see :mod:`edge.spotting.runs`).
@@ -15,9 +15,9 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from edge.engine.features import spot_input
 from edge.errors import ConfigError
 from edge.motion.base import MotionSample
+from edge.motion.features import spot_input
 from edge.spotting.base import Interval
 from edge.spotting.config import SpottingConfig
 from edge.spotting.runs import RunTracker

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from edge.config import GlimpseConfig
+from edge.errors import ConfigError
 from edge.registry import load_entry
 from edge.spotting.base import Spotter
 from edge.spotting.learned import SpotScorer
@@ -16,17 +17,21 @@ SPOTTERS: dict[str, str] = {
 def build_spotter(config: GlimpseConfig, scorer: SpotScorer | None = None) -> Spotter:
     """The spotter named by ``spotting.type``.
 
-    The learned spotter needs the engine's spotting head: pass ``scorer`` (a
-    callable [N, 3, 28, 28] -> [N]) or let it open ``engine.model`` on
-    ``engine.backend``.
+    The learned spotter needs the engine's spotting head: ``scorer`` (a
+    callable [N, 3, 28, 28] -> [N]), which the stage builder
+    (:func:`edge.stages.build_stages`) takes from the engine model it opens
+    once for the spotter and the classifier.
     """
     cls = load_entry(SPOTTERS, config.spotting.type, "spotter")
     if config.spotting.type != "learned":
         spotter: Spotter = cls(config.spotting)
         return spotter
     if scorer is None:
-        from edge.engine.factory import build_engine_model
-
-        scorer = build_engine_model(config).spot
+        raise ConfigError(
+            [
+                "spotting.type: got 'learned' without the engine's spotting head; expected a scorer "
+                "(edge.stages.build_stages passes the engine model's)"
+            ]
+        )
     learned: Spotter = cls(config.spotting, scorer)
     return learned

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.doctor.base import DoctorContext, Finding, Status
-from edge.engine.base import sha256_file
+from edge.inference.base import sha256_file
 
 BACKEND_MODULES = {"onnxruntime": ["onnxruntime"], "tensorrt": ["tensorrt", "pycuda.driver"]}
 _SUM_LINE = re.compile(
@@ -99,7 +99,7 @@ def engine_cache_dir(ctx: DoctorContext) -> Path:
     """Where `glimpse engine build` caches engines ($GLIMPSE_ENGINE_CACHE, else the state directory)."""
     import os
 
-    from edge.engine.trtcache import STATE_CACHE
+    from edge.inference.trtcache import STATE_CACHE
 
     return ctx.path(os.environ.get("GLIMPSE_ENGINE_CACHE") or str(STATE_CACHE))
 

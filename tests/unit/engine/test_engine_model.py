@@ -13,9 +13,9 @@ import edge.config  # noqa: F401 - import order (config before stage modules)
 from edge.engine import COMPOSITE_CLASSES, classify_flow, flow_representation
 from edge.engine.classifier import EngineClassifier
 from edge.engine.model import model_path, open_model
-from edge.engine.ort import OrtBackend
 from edge.errors import ModelError
 from edge.face.base import FaceObservation
+from edge.inference.ort import OrtBackend
 from edge.paths import models_dir
 from edge.spotting.base import Interval
 
@@ -36,7 +36,7 @@ ALLOWED = {
 
 
 def _pairs(n: int, seed: int = 0) -> np.ndarray:
-    from edge.engine.train.synthfaces import RECIPES, displacement, face, make_pair
+    from edge.train.synthfaces import RECIPES, displacement, face, make_pair
 
     rng = np.random.default_rng(seed)
     xs = []
@@ -66,7 +66,7 @@ def test_flow_representation_is_minmax_normalised_and_u_is_right_positive() -> N
     x = flow_representation(tex, right, method="farneback")
     assert x.shape == (3, 28, 28) and x.min() >= 0.0 and x.max() <= 1.0
     assert float(x[0].max()) == pytest.approx(1.0) and float(x[0].min()) == pytest.approx(0.0)
-    from edge.engine.features import event_flow
+    from edge.motion.features import event_flow
 
     u, v = event_flow(tex, right)
     assert float(np.median(u)) > 1.0 and abs(float(np.median(v))) < 0.3
@@ -105,7 +105,7 @@ def test_missing_model_is_a_clear_model_error(tmp_path: Path, monkeypatch: pytes
 
 
 def test_classifier_returns_classification_with_aus_and_model_identity() -> None:
-    from edge.engine.train.synthfaces import face, make_pair
+    from edge.train.synthfaces import face, make_pair
 
     rng = np.random.default_rng(3)
     onset, apex = make_pair(face(rng), "6+12", 3.0, rng)

@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.engine.registry import load_backend
 from edge.face.blazeface import BlazeFaceDetector, Detection, letterbox, make_anchors, primary_face, weighted_nms
 from edge.face.tracker import resolve_model
+from edge.inference.registry import load_backend
 
 
 @pytest.fixture

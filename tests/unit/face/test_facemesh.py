@@ -6,10 +6,10 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from edge.engine.registry import load_backend
 from edge.face.blazeface import BlazeFaceDetector
 from edge.face.facemesh import FaceMesh, Roi, roi_from_detection, roi_from_landmarks
 from edge.face.tracker import resolve_model
+from edge.inference.registry import load_backend
 
 
 def test_roi_maps_crop_centre_and_corners() -> None:

@@ -33,8 +33,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _build(args: argparse.Namespace) -> int:
     from edge.engine.model import model_path
-    from edge.engine.tensorrt import import_tensorrt
-    from edge.engine.trtcache import build_engine
+    from edge.inference.tensorrt import import_tensorrt
+    from edge.inference.trtcache import build_engine
 
     if args.max_batch < 1:
         print(f"--max-batch {args.max_batch!r}: expected >= 1")
@@ -60,9 +60,9 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from edge.engine.base import sha256_file
     from edge.engine.model import model_path
-    from edge.engine.trtcache import cache_dir
+    from edge.inference.base import sha256_file
+    from edge.inference.trtcache import cache_dir
 
     try:
         config = config_from_args(args)

@@ -21,8 +21,8 @@ import numpy as np
 import torch
 
 from edge.engine.labels import AU_OUTPUT, EMOTION_OUTPUT, INPUT_NAME, SPOT_OUTPUT
-from edge.engine.train.net import GlimpseNet
 from edge.errors import ModelError
+from edge.train.net import GlimpseNet
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ every setting of a small grid (:func:`grid_search`), scored by the MEGC
 protocol. Run it on a tuning set only (``scripts/run_benchmark.py`` writes
 ``tune-ci``, seeds disjoint from every benchmark), never on a set you report::
 
-    python -m edge.spotting.tuning /tmp/gbench/clips/tune-ci --cache /tmp/gbench/tune-motion.pkl
+    python -m edge.train.tuning /tmp/gbench/clips/tune-ci --cache /tmp/gbench/tune-motion.pkl
 
 The selection rule is fixed here, before any score is seen: highest overall F1
 (micro and macro pooled), ties broken by micro F1, then by closeness to the

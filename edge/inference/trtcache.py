@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import ModuleType
 
-from edge.engine.base import sha256_file
 from edge.errors import ModelError
+from edge.inference.base import sha256_file
 
 logger = logging.getLogger(__name__)
 

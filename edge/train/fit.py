@@ -15,8 +15,8 @@ import torch
 from torch import nn
 
 from edge.engine.labels import COMPOSITE_CLASSES
-from edge.engine.train.data import TrainingSet
-from edge.engine.train.net import GlimpseNet
+from edge.train.data import TrainingSet
+from edge.train.net import GlimpseNet
 
 logger = logging.getLogger(__name__)
 

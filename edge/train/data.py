@@ -2,7 +2,7 @@
 
 Sources, in order: the project's synthetic generator (:mod:`edge.synth`, when
 it offers training pairs), the engine's own procedural faces
-(:mod:`edge.engine.train.synthfaces`) as a fallback, and any dataset
+(:mod:`edge.train.synthfaces`) as a fallback, and any dataset
 :mod:`edge.datasets` can read.
 """
 
@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from edge.engine.features import compensate, flow_representation, spot_input
 from edge.engine.labels import ENGINE_AUS
 from edge.errors import UsageError
+from edge.motion.features import compensate, flow_representation, spot_input
 from edge.motion.flow import create_dis, dense_flow, optical_strain
 from edge.motion.rois import EYE_ROIS, REFERENCE_ROI, canonical_boxes
 
@@ -78,8 +78,8 @@ def from_pairs(pairs: list[object], source: str, method: str = "farneback") -> T
 def synth_pairs(n: int, seed: int) -> list[Any]:
     """Pairs from :func:`edge.synth.pairs.make_pairs` (all expressive; single-AU samples get label -1)."""
     from edge.engine.labels import COMPOSITE_CLASSES
-    from edge.engine.train.synthfaces import Pair
     from edge.synth.pairs import make_pairs
+    from edge.train.synthfaces import Pair
 
     pairs = []
     for onset, apex, labels in make_pairs(n, seed):
@@ -94,11 +94,11 @@ def synth_neutral_pairs(n: int, seed: int, fps: float = 200.0) -> list[Any]:
     """No-expression pairs rendered by :mod:`edge.synth` (same faces, framing and nuisances as the
     expressive pairs): two frames 50-300 ms apart with head drift, noise and light change, and sometimes a
     blink (30 %), talking (20 %) or a head turn (30 %), so the spotting head learns motion, not faces."""
-    from edge.engine.train.synthfaces import Pair
     from edge.synth.face import VARIANTS
     from edge.synth.pairs import crop, face_box
     from edge.synth.render import Renderer
     from edge.synth.timeline import ClipSpec, Event, Plan, add_head_motion
+    from edge.train.synthfaces import Pair
 
     subjects = sorted(VARIANTS)
     pairs = []
@@ -132,7 +132,7 @@ def synthetic_set(subjects: int = 12, per_subject: int = 44, seed: int = 0, sour
     """Synthetic training data: ``procedural`` (the engine's own faces; the shipped model's data), ``synth``
     (:mod:`edge.synth` renders of the six pseudo-subjects: expressive pairs plus half as many no-expression
     pairs for the spotting head) or ``both``."""
-    from edge.engine.train.synthfaces import generate
+    from edge.train.synthfaces import generate
 
     if source not in ("procedural", "synth", "both"):
         raise UsageError(f"unknown training source {source!r}; expected 'procedural', 'synth' or 'both'")
@@ -144,5 +144,5 @@ def synthetic_set(subjects: int = 12, per_subject: int = 44, seed: int = 0, sour
         if source == "synth":
             pairs += synth_neutral_pairs(subjects * per_subject // 2, seed + 1)
     logger.info("training source %s: %d pairs", source, len(pairs))
-    name = {"procedural": "edge.engine.train.synthfaces", "synth": "edge.synth", "both": "edge.synth+synthfaces"}
+    name = {"procedural": "edge.train.synthfaces", "synth": "edge.synth", "both": "edge.synth+synthfaces"}
     return from_pairs(pairs, name[source])

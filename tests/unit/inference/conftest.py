@@ -1,4 +1,4 @@
-"""Make the engine tests' fake modules (fake_trt) importable."""
+"""Make the inference tests' fake modules (fake_trt) importable."""
 
 from __future__ import annotations
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from edge.engine.base import InferenceBackend
 from edge.errors import ModelError
+from edge.inference.base import InferenceBackend
 from edge.registry import load_entry
 
 BACKENDS: dict[str, str] = {
-    "onnxruntime": "edge.engine.ort:OrtBackend",
-    "tensorrt": "edge.engine.tensorrt:TensorRTBackend",
+    "onnxruntime": "edge.inference.ort:OrtBackend",
+    "tensorrt": "edge.inference.tensorrt:TensorRTBackend",
 }
 
 

@@ -15,7 +15,7 @@ Buffers: ``pycuda.driver.pagelocked_empty`` (host), ``mem_alloc`` (device),
 TensorRT "API Migration Guide" / "Python Migration Patterns for TensorRT
 10.x" (bindings -> named tensors), TensorRT 8.5/10 Python API
 ``IExecutionContext``; PyCUDA driver API docs. Verified here only against the
-fake modules in tests/unit/engine/fake_trt.py, never on a device.
+fake modules in tests/unit/inference/fake_trt.py, never on a device.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.closing import Closeable
-from edge.engine.base import Array, TensorSpec
-from edge.engine.trtcache import EngineMeta, engine_for, read_meta
 from edge.errors import BackendUnavailable, ModelError
+from edge.inference.base import Array, TensorSpec
+from edge.inference.trtcache import EngineMeta, engine_for, read_meta
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.closing import Closeable
-from edge.engine.base import Array, TensorSpec
 from edge.errors import ModelError
+from edge.inference.base import Array, TensorSpec
 
 
 def _shape(raw: list[int | str | None]) -> tuple[int | None, ...]:

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from edge.engine.labels import COMPOSITE_CLASSES, ENGINE_AUS
-from edge.engine.train.data import TrainingSet
-from edge.engine.train.fit import Budget, loso, train
-from edge.engine.train.net import count_parameters
+from edge.train.data import TrainingSet
+from edge.train.fit import Budget, loso, train
+from edge.train.net import count_parameters
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def recognition_scores(rows: list[tuple[str, int, str, str, dict[str, float]]]) 
 
 def parity(fp32: Path, int8: Path, x: np.ndarray) -> dict[str, float]:
     """FP32 vs INT8 on the same inputs: class agreement and max/mean absolute probability error."""
-    from edge.engine.ort import OrtBackend
+    from edge.inference.ort import OrtBackend
 
     with OrtBackend(fp32) as a, OrtBackend(int8) as b:
         pa, pb = a.run({"x": x}), b.run({"x": x})
@@ -77,10 +77,10 @@ def run(
     """Train, evaluate, export and document; return the report (also written as ``<name>.report.json``).
 
     ``evaluate`` gives the LOSO estimate (dataset training keys folds by dataset and subject), ``card`` writes
-    the model card (default :func:`edge.engine.train.card.write_card`), ``extra`` is merged into the report.
+    the model card (default :func:`edge.train.card.write_card`), ``extra`` is merged into the report.
     """
-    from edge.engine.train.card import write_card
-    from edge.engine.train.export import export_fp32, export_int8
+    from edge.train.card import write_card
+    from edge.train.export import export_fp32, export_int8
 
     out_dir.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"data": _describe(data), "budget": asdict(budget), **(extra or {})}

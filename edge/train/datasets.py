@@ -3,7 +3,7 @@
 For every sample with a composite class (micro-expressions only unless macros are asked for) the onset and
 apex frames are read, the face tracker runs on them with a fresh track (as the daemon would see the face),
 and the onset-to-apex representation of the aligned crops is built exactly as the classifier builds it at
-run time (:func:`edge.engine.train.data.from_pairs`). A missing apex uses the middle frame between onset and
+run time (:func:`edge.train.data.from_pairs`). A missing apex uses the middle frame between onset and
 offset, noted as a quirk. The onset-to-offset pair of each sample (both ends of a coded movement are near
 neutral) is a no-expression example for the spotting head only.
 
@@ -32,13 +32,13 @@ import numpy.typing as npt
 from edge.capture.base import Frame, GrayImage
 from edge.datasets import Sample, load_dataset
 from edge.engine.labels import COMPOSITE_CLASSES, ENGINE_AUS
-from edge.engine.train.data import TrainingSet, from_pairs
 from edge.errors import DatasetError
 from edge.evaluation.formats import RecognitionRow
 from edge.face.base import FaceTracker
+from edge.train.data import TrainingSet, from_pairs
 
 if TYPE_CHECKING:  # torch is imported only when a network is trained
-    from edge.engine.train.fit import Budget
+    from edge.train.fit import Budget
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def engine_aus(aus: tuple[str, ...]) -> tuple[int, ...]:
 
 def sample_pairs(tracker: FaceTracker, sample: Sample, quirks: list[str], rest_pairs: bool = True) -> list[Any] | None:
     """The expressive pair (and the onset-to-offset rest pair) of one sample; None when no face was found."""
-    from edge.engine.train.synthfaces import Pair
+    from edge.train.synthfaces import Pair
 
     apex = apex_frame(sample, quirks)
     frames = [sample.onset, apex] + (
@@ -250,7 +250,7 @@ def folds(prepared: Prepared) -> list[tuple[tuple[str, str], IntArray, IntArray]
 
 def loso_rows(prepared: Prepared, budget: Budget) -> list[RecognitionRow]:
     """Train a fresh network per fold of :func:`folds` with the fixed budget; one row per test sample."""
-    from edge.engine.train.fit import predict, train
+    from edge.train.fit import predict, train
 
     data = prepared.data
     rows: list[RecognitionRow] = []
@@ -312,7 +312,7 @@ def train_on_datasets(
     prepared: Prepared, out_dir: Path, name: str, budget: Budget, do_loso: bool = True, tracker: str = ""
 ) -> dict[str, Any]:
     """LOSO estimate, final fit on every row, FP32 + INT8 export and a dataset model card (the shared pipeline)."""
-    from edge.engine.train.pipeline import run
+    from edge.train.pipeline import run
 
     extra = {"training_data": prepared.summary(), "face_tracker": tracker}
     return run(
@@ -329,7 +329,7 @@ def train_on_datasets(
 
 def write_dataset_card(path: Path, name: str, report: dict[str, Any], fp32: Path, int8: Path) -> Path:
     """The model card of a model trained on licensed datasets: data, licence, metrics, limits."""
-    from edge.engine.base import sha256_file
+    from edge.inference.base import sha256_file
 
     info, loso, p = report["training_data"], report.get("loso"), report["parity"]
     names = ", ".join(info["datasets"])

@@ -10,9 +10,9 @@ import pytest
 from fake_trt import ENGINE_MAGIC, FakeCuda, FakeTrt, reference_outputs
 
 import edge.config  # noqa: F401 - import order (config before stage modules)
-from edge.engine.tensorrt import TensorRTBackend
-from edge.engine.trtcache import build_engine, cache_key, engine_for
 from edge.errors import ModelError
+from edge.inference.tensorrt import TensorRTBackend
+from edge.inference.trtcache import build_engine, cache_key, engine_for
 
 
 @pytest.fixture

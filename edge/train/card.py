@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from edge.engine.base import sha256_file
 from edge.engine.labels import COMPOSITE_CLASSES, ENGINE_AUS
 from edge.facs import AU_NAMES
+from edge.inference.base import sha256_file
 
 
 def write_card(path: Path, name: str, report: dict[str, Any], fp32: Path, int8: Path) -> Path:

@@ -98,10 +98,10 @@ def train_install_hint() -> str:
 
 
 def _train_synthetic(args: argparse.Namespace) -> int:
-    from edge.engine.train.data import synthetic_set
-    from edge.engine.train.fit import Budget
-    from edge.engine.train.pipeline import run
     from edge.paths import models_dir
+    from edge.train.data import synthetic_set
+    from edge.train.fit import Budget
+    from edge.train.pipeline import run
 
     data = synthetic_set(args.subjects, args.per_subject, args.seed, args.source)
     report = run(
@@ -133,9 +133,9 @@ def _inside_repository(out: Path) -> bool:
 
 
 def _train_datasets(args: argparse.Namespace) -> int:
-    from edge.engine.train.datasets import DatasetRoot, load_all, prepare, train_on_datasets, with_synthetic
-    from edge.engine.train.fit import Budget
     from edge.face.registry import build_tracker
+    from edge.train.datasets import DatasetRoot, load_all, prepare, train_on_datasets, with_synthetic
+    from edge.train.fit import Budget
 
     try:
         config = config_from_args(args)
@@ -155,7 +155,7 @@ def _train_datasets(args: argparse.Namespace) -> int:
         finally:
             tracker.close()
         if args.with_synth:
-            from edge.engine.train.data import synthetic_set
+            from edge.train.data import synthetic_set
 
             prepared = with_synthetic(prepared, synthetic_set(args.subjects, args.per_subject, args.seed, args.source))
         report = train_on_datasets(prepared, args.out, args.name, budget, not args.no_loso, config.face.tracker)

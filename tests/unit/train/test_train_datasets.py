@@ -12,7 +12,9 @@ import openpyxl
 import pytest
 
 from edge.datasets import load_dataset
-from edge.engine.train.datasets import (
+from edge.errors import DatasetError
+from edge.face.fullframe import FullFrameTracker
+from edge.train.datasets import (
     SYNTHETIC,
     DatasetRoot,
     Prepared,
@@ -23,8 +25,6 @@ from edge.engine.train.datasets import (
     prepare,
     with_synthetic,
 )
-from edge.errors import DatasetError
-from edge.face.fullframe import FullFrameTracker
 
 from tests_support import CASME2_HEADER
 
@@ -177,7 +177,7 @@ def test_default_tracker_aligns_raw_frames_and_skips_faceless_samples(tmp_path: 
 
 
 def _train_parser() -> argparse.ArgumentParser:
-    from edge.engine import train_cli
+    from edge.train import cli as train_cli
 
     parser = argparse.ArgumentParser()
     train_cli.register(parser.add_subparsers())
