@@ -11,8 +11,8 @@ import pytest
 from edge.capture.synthetic import GroundTruth
 from edge.cli import main
 from edge.commands.demo import compare_with_truth
-from edge.engine.train_cli import train_install_hint
 from edge.events.store import EventStore
+from edge.train.cli import train_install_hint
 
 from tests_support import make_event
 
