@@ -31,7 +31,7 @@ from edge.config import GlimpseConfig
 from edge.face import align
 from edge.face.base import ALIGNED_SIZE, FaceObservation, FloatArray, Quality
 from edge.face.blazeface import INPUT_SIZE as DETECTOR_INPUT_PX
-from edge.face.blazeface import BlazeFaceDetector, Detection, primary_face
+from edge.face.blazeface import BlazeFaceDetector, Detection, detect_tiled, primary_face, smallest_face_fraction
 from edge.face.config import FaceConfig
 from edge.face.facemesh import FaceMesh, roi_from_detection, roi_from_landmarks
 from edge.inference.base import InferenceBackend
@@ -151,13 +151,17 @@ class MediaPipeTracker(Closeable):
         self._faceless += 1
         if self._faceless == HINT_AFTER_FRAMES:
             self._faceless = -1
+            tiles = self.settings.detect_tiles
+            fraction = smallest_face_fraction(tiles)
             logger.warning(
-                "no face in the first %d frames: the detector sees the whole frame shrunk to %d px, so faces "
-                "narrower than about 1/8 of the frame width (%d px here) are never found; crop or zoom in "
-                "(docs/face.md, known limits)",
+                "no face in the first %d frames: the detector sees the frame (face.detect_tiles=%d tile(s) across) "
+                "shrunk to %d px, so faces narrower than about 1/%d of the frame width (%d px here) are never "
+                "found; crop or zoom in, or for offline analysis raise face.detect_tiles (docs/face.md)",
                 HINT_AFTER_FRAMES,
+                tiles,
                 DETECTOR_INPUT_PX,
-                width // 8,
+                fraction,
+                width // fraction,
             )
 
     def _locate(self, gray: GrayImage, t_ns: int) -> FloatArray | None:
@@ -184,6 +188,8 @@ class MediaPipeTracker(Closeable):
         self.detections += 1
         h, w = gray.shape
         faces = self._detector.detect(gray)
+        if not faces and self.settings.detect_tiles > 1:
+            faces = detect_tiled(self._detector, gray, self.settings.detect_tiles)
         face: Detection | None = primary_face(faces, w, h, self.settings.centre_weight)
         if face is None:
             return None
