@@ -67,7 +67,10 @@ def shown(value: object, limit: int = MAX_SHOWN_CHARS) -> str:
     >>> shown("x" * 1000, limit=12)
     "'xxxxxxxxxxx... (1000 characters)"
     """
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:
+        return f"<{type(value).__name__} nested too deeply to show>"
     if len(text) <= limit:
         return text
     if isinstance(value, (str, bytes)):

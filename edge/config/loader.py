@@ -25,6 +25,8 @@ else:  # pragma: no cover - Python 3.10 (JetPack 6)
     import tomli as tomllib
 
 DEFAULT_PATH = Path("/etc/glimpse/glimpse.toml")
+#: Deepest ``--set`` key accepted (the deepest real key, e.g. ``mqtt.tls.ca_file``, has 3 levels).
+MAX_KEY_DEPTH = 8
 ENV_VAR = "GLIMPSE_CONFIG"
 
 
@@ -74,6 +76,9 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str,
         if not sep or not key or any(not part for part in key.split(".")):
             problems.append(f"--set {shown(item)}: expected key.path=value, e.g. mqtt.port=1884")
             continue
+        if key.count(".") >= MAX_KEY_DEPTH:
+            problems.append(f"--set {shown(item)}: {key.count('.') + 1} levels; expected at most {MAX_KEY_DEPTH}")
+            continue
         node = merged
         parts = key.split(".")
         for part in parts[:-1]:
@@ -87,6 +92,10 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str,
     if problems:
         raise ConfigError(problems)
     return merged
+
+
+def _cut(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -116,7 +125,7 @@ def validate(data: Mapping[str, Any]) -> GlimpseConfig:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            path = ".".join(str(p) for p in error["loc"]) or "<root>"
+            path = _cut(".".join(str(p) for p in error["loc"]) or "<root>")
             if error["type"] == "value_error":  # a rule across fields: its message names values and expectation
                 problems.append(f"{path}: {str(error['msg']).removeprefix('Value error, ')}")
                 continue
@@ -144,4 +153,8 @@ def load_config(
         if required and not is_file:
             raise ConfigError([f"{shown(str(path))}: is not a file; expected a TOML configuration file"])
         data = read_file(path)
-    return validate(apply_overrides(data, overrides)), path
+    try:
+        return validate(apply_overrides(data, overrides)), path
+    except RecursionError:  # tables nested thousands deep: tomllib reads them, Python cannot walk them
+        where = shown(str(path)) if path is not None else "--set"
+        raise ConfigError([f"{where}: tables nested too deeply; expected a flat glimpse.toml"]) from None

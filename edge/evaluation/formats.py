@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from edge.errors import DatasetError
+from edge.errors import DatasetError, shown
 
 logger = logging.getLogger(__name__)
 
@@ -289,4 +289,4 @@ def _open(path: Path) -> TextIO:
     try:
         return path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
-        raise DatasetError(f"{path}: cannot read ({exc.strerror}); expected a CSV file") from exc
+        raise DatasetError(f"{shown(str(path))}: cannot read ({exc.strerror}); expected a CSV file") from exc

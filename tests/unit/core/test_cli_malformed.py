@@ -30,6 +30,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["config", "check", "--config", "{tmp}/utf16.toml"], 2, "is not UTF-8"),
     (["config", "check", "--config", "{tmp}/binary.toml"], 2, "is not UTF-8"),
     (["config", "check", "--config", "{tmp}/deep.toml"], 2, "nested too deeply"),
+    (["config", "check", "--config", "{tmp}/deep_tables.toml"], 2, "tables nested too deeply"),
     (["config", "check", "--config", "{tmp}/folder"], 2, "is not a file"),
     (["config", "check", "--config", "{tmp}/missing.toml"], 2, "does not exist"),
     (["config", "check", "--config", "{long}"], 2, "File name too long"),
@@ -46,6 +47,10 @@ CASES: list[tuple[list[str], int, str]] = [
     (["config", "check", "--set", "device=5"], 2, "expected a table of settings"),
     (["config", "check", "--set", "device.id={long}"], 2, "(100000 characters)"),
     (["config", "check", "--set", "nonsense"], 2, "expected key.path=value"),
+    (["config", "check", "--set", "a." * 5000 + "b=1"], 2, "5001 levels; expected at most 8"),
+    (["config", "check", "--set", "{long}=1"], 2, "(100000 characters): got 1; expected no such key"),
+    (["config", "check", "--set", "source.uri={long}:x"], 2, "unknown source scheme 'xxxx"),
+    (["config", "check", "--set", "source.uri=synthetic:{long}"], 2, "unknown synthetic clip 'xxxx"),
     (["config", "check", "--set", "source.uri=synthetic:demo?fps=0"], 2, "fps='0'; expected a number from 1"),
     (["config", "check", "--set", "source.uri=rtsp://camera"], 2, "unknown source scheme 'rtsp'"),
     (["config", "show", "--set", "spotting.min_ms=500", "--set", "spotting.max_ms=100"], 2, "min_ms"),
@@ -98,6 +103,7 @@ def bad_inputs(tmp_path: Path) -> Path:
     (tmp_path / "utf16.toml").write_bytes('[device]\nid = "a"\n'.encode("utf-16"))
     (tmp_path / "binary.toml").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "deep.toml").write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    (tmp_path / "deep_tables.toml").write_text("[" + ".".join(["a"] * 3000) + "]\nb = 1\n")
     (tmp_path / "folder").mkdir()
     os.mkfifo(tmp_path / "fifo")
     (tmp_path / "clip.mp4").write_bytes(b"not a video" * 100)
