@@ -79,6 +79,9 @@ CASES: list[tuple[list[str], int, str]] = [
     ([*RUN, "--set", "source.uri=file:{tmp}/folder"], 1, "is not a regular file"),
     ([*RUN, "--set", "source.uri=file:{tmp}/missing.mp4"], 1, "does not exist"),
     ([*RUN, "--set", "source.uri=file:{tmp}/still.png"], 1, "a still image cannot show"),
+    (["bench", "synthetic:demo?seconds=1", "--frames", "0"], 2, "--frames 0; expected at least 1"),
+    (["bench", "synthetic:demo?seconds=1", "--threads", "-1"], 2, "--threads -1; expected 1 to 64"),
+    (["bench", "synthetic:demo?fps=nan"], 2, "fps='nan'"),
     # the event store
     (["events", "--set", "store.path={tmp}/not_sqlite.db"], 1, "expected a Glimpse event store"),
     (["events", "--set", "store.path={tmp}/empty_sqlite.db"], 1, "no such table: events"),
