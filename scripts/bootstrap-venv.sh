@@ -25,3 +25,9 @@ if [ -n "$extras" ]; then
 else
     "$venv/bin/pip" install -q -e .
 fi
+# OpenCV is a dependency only off aarch64 (boards take the OS package); on another aarch64
+# machine without python3-opencv, fall back to the PyPI wheel (extra `opencv`).
+if ! "$venv/bin/python" -c 'import cv2' >/dev/null 2>&1; then
+    echo "bootstrap: no OpenCV importable; installing the PyPI wheel (extra opencv)"
+    "$venv/bin/pip" install -q -e ".[${extras:+$extras,}opencv]"
+fi

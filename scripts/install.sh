@@ -114,6 +114,17 @@ detect_platform() {
     log "platform: $PLATFORM${model:+ ($model)}"
 }
 
+# JetPack 6 (L4T R36) at least: JetPack 5 ships Python 3.8 and Glimpse needs 3.10.
+check_jetpack() {
+    [ "$PLATFORM" = jetson ] || return 0
+    local release="$ROOT/etc/nv_tegra_release" major
+    [ -r "$release" ] || { warn "no /etc/nv_tegra_release: cannot check the JetPack version"; return 0; }
+    major="$(sed -n 's/^# R\([0-9][0-9]*\) .*/\1/p' "$release" | head -n 1)"
+    if [ -n "$major" ] && [ "$major" -lt 36 ]; then
+        die "L4T R$major (JetPack 5 or older) found; expected JetPack 6 (L4T R36) or newer: JetPack 5 ships Python 3.8, Glimpse needs 3.10"
+    fi
+}
+
 # install_file SRC DEST MODE: copy only when the content differs (keeps mtimes on re-runs).
 install_file() {
     local src="$1" dest="$ROOT$2" mode="$3"
@@ -147,7 +158,7 @@ apt_packages() {
     [ "$DO_APT" -eq 1 ] || return 0
     local pkgs=(python3-venv python3-pip python3-dev curl ca-certificates)
     case "$PLATFORM" in
-        pi) pkgs+=(python3-picamera2 python3-libcamera python3-lgpio libraspberrypi-bin) ;;
+        pi) pkgs+=(python3-picamera2 python3-libcamera python3-lgpio python3-numpy python3-opencv libraspberrypi-bin) ;;
         jetson) pkgs+=(python3-libnvinfer python3-opencv gstreamer1.0-tools) ;;
         other) pkgs+=(v4l-utils) ;;
     esac
@@ -158,13 +169,24 @@ apt_packages() {
 python_env() {
     local venv="$PREFIX/venv" extras="$EXTRAS" spec="$SRC"
     if [ -z "$extras" ]; then
-        case "$PLATFORM" in pi) extras=pi ;; jetson) extras=jetson ;; *) extras="" ;; esac
+        case "$PLATFORM" in
+            pi) extras=pi ;;
+            jetson) extras=jetson ;;
+            # aarch64 gets no OpenCV wheel by default (boards use the OS package): take it from PyPI here.
+            *) if [ "$(uname -m)" = aarch64 ]; then extras=opencv; else extras=""; fi ;;
+        esac
     fi
     if [ -n "$extras" ]; then spec="${SRC}[$extras]"; fi
-    # --system-site-packages: picamera2/libcamera (Pi) and tensorrt (Jetson) come from apt/JetPack.
+    # --system-site-packages: picamera2/libcamera/OpenCV (Pi) and tensorrt/OpenCV (Jetson) come from apt/JetPack.
     if [ ! -x "$ROOT$venv/bin/python" ]; then run python3 -m venv --system-site-packages "$venv"; fi
     run "$venv/bin/pip" install --quiet --upgrade pip
-    run "$venv/bin/pip" install --quiet --upgrade "$spec"
+    if [ "$PLATFORM" = jetson ]; then
+        # pycuda's build looks for nvcc; JetPack does not put /usr/local/cuda/bin on PATH.
+        run env "PATH=/usr/local/cuda/bin:$PATH" CUDA_ROOT=/usr/local/cuda \
+            "$venv/bin/pip" install --quiet --upgrade "$spec"
+    else
+        run "$venv/bin/pip" install --quiet --upgrade "$spec"
+    fi
 }
 
 service_user() {
@@ -298,8 +320,8 @@ payload() {
     if [ -f "$SRC/docs/deploy.md" ]; then install_file "$SRC/docs/deploy.md" "$PREFIX/share/doc/deploy.md" 644; fi
     printf 'Glimpse is installed here; scripts/uninstall.sh removes this directory.\n' |
         install_text "$PREFIX/.glimpse-install" 644
-    install -d -m 750 "$ROOT/var/lib/glimpse"
-    run chown glimpse:glimpse /var/lib/glimpse
+    install -d -m 750 "$ROOT/var/lib/glimpse" "$ROOT/var/lib/glimpse/engines"
+    run chown glimpse:glimpse /var/lib/glimpse /var/lib/glimpse/engines
 }
 
 as_service_user() {
@@ -323,6 +345,7 @@ finish() {
 main() {
     parse_args "$@"
     detect_platform
+    check_jetpack
     apt_packages
     service_user
     payload

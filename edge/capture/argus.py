@@ -9,11 +9,17 @@ gap then shows in the timestamps as dropped frames. OpenCV must be built with
 GStreamer (JetPack's ``python3-opencv`` is; the PyPI wheels are not):
 ``cv2.getBuildInformation()`` lists ``GStreamer: YES``.
 
-Time: OpenCV reports the buffer PTS as ``CAP_PROP_POS_MSEC``; nvarguscamerasrc
-stamps buffers from the capture time, so PTS differences are sensor intervals.
-The first PTS is anchored to ``time.monotonic_ns()`` (so PTS-based times stay
-comparable with the monotonic clock); a frame whose PTS is negative or does
-not increase falls back to the monotonic clock at read time.
+Time: these are **read times, not sensor timestamps**. ``cv2.VideoCapture``
+exposes no buffer PTS: for a GStreamer capture ``CAP_PROP_POS_MSEC`` answers a
+position query, i.e. the pipeline clock when asked, which is the read time
+too. So each frame is stamped with ``time.monotonic_ns()`` when ``read()``
+returns, and the appsink runs with ``sync=false`` so buffers are handed over as
+they arrive instead of being held until their render time. While analysis
+keeps up, read-time differences follow the sensor intervals plus scheduling
+jitter; when it falls behind, up to two queued buffers are read back to back
+and the gap shows where appsink dropped. Drop counts from argus are therefore
+approximate (jitter over half a frame period can count as a drop); picamera2's
+``SensorTimestamp`` is exact.
 """
 
 from __future__ import annotations
@@ -34,8 +40,6 @@ logger = logging.getLogger(__name__)
 CaptureFactory = Callable[[str], Any]
 """Builds a ``cv2.VideoCapture``-like object for a GStreamer pipeline (injected in tests)."""
 
-CAP_PROP_POS_MSEC = 0  # cv2.CAP_PROP_POS_MSEC; a constant so this module imports without cv2
-
 
 def default_capture_factory(pipeline: str) -> Any:
     """``cv2.VideoCapture(pipeline, cv2.CAP_GSTREAMER)``."""
@@ -52,7 +56,7 @@ def argus_pipeline(sensor_id: int, width: int, height: int, fps: float) -> str:
     return (
         f"nvarguscamerasrc sensor-id={sensor_id} ! "
         f"video/x-raw(memory:NVMM),width={width},height={height},framerate={rate}/1,format=NV12 ! "
-        "nvvidconv ! video/x-raw,format=GRAY8 ! appsink drop=true max-buffers=2"
+        "nvvidconv ! video/x-raw,format=GRAY8 ! appsink drop=true max-buffers=2 sync=false"
     )
 
 
@@ -65,7 +69,13 @@ class ArgusSource(SourceBase):
             frame = cam.read()
     """
 
-    def __init__(self, uri: SourceURI, *, capture_factory: CaptureFactory | None = None) -> None:
+    def __init__(
+        self,
+        uri: SourceURI,
+        *,
+        capture_factory: CaptureFactory | None = None,
+        clock_ns: Callable[[], int] = time.monotonic_ns,
+    ) -> None:
         super().__init__()
         self.uri = uri
         try:
@@ -79,10 +89,9 @@ class ArgusSource(SourceBase):
         self.fps = uri.get_float("fps", 60.0)
         self.pipeline = argus_pipeline(self.sensor_id, self.width, self.height, self.fps)
         self._factory = capture_factory or default_capture_factory
+        self._clock_ns = clock_ns
         self._cap: Any = None
         self._info: SourceInfo | None = None
-        self._anchor_ns: int | None = None
-        self._last_pts_ms = -1.0
 
     def open(self) -> SourceInfo:
         if self._info is not None:
@@ -96,7 +105,6 @@ class ArgusSource(SourceBase):
                 "GStreamer"
             )
         self._cap = cap
-        self._anchor_ns, self._last_pts_ms = None, -1.0
         self._info = SourceInfo(self.uri.raw, self.width, self.height, float(round(self.fps)))
         logger.info("argus:%d open: %s", self.sensor_id, self.pipeline)
         return self._info
@@ -106,21 +114,11 @@ class ArgusSource(SourceBase):
         if cap is None:
             raise SourceError(f"source {self.uri.raw!r} is not open; call open() first")
         ok, image = cap.read()
-        now_ns = time.monotonic_ns()
+        t_ns = self._clock_ns()  # the read time (see the module docstring): no sensor PTS reaches OpenCV's API
         if not ok or image is None:
             raise SourceError(f"argus:{self.sensor_id}: the pipeline delivered no frame (camera gone or stalled)")
         gray = image if image.ndim == 2 else image[:, :, 0]
-        t_ns = self._timestamp(float(cap.get(CAP_PROP_POS_MSEC)), now_ns)
         return self._next_frame(np.ascontiguousarray(gray, dtype=np.uint8), t_ns, self.uri.raw)
-
-    def _timestamp(self, pts_ms: float, now_ns: int) -> int:
-        if pts_ms < 0 or (self._anchor_ns is not None and pts_ms <= self._last_pts_ms):
-            return now_ns  # no usable PTS: the read time is the best we know
-        self._last_pts_ms = pts_ms
-        pts_ns = round(pts_ms * 1e6)
-        if self._anchor_ns is None:
-            self._anchor_ns = now_ns - pts_ns
-        return self._anchor_ns + pts_ns
 
     def __enter__(self) -> ArgusSource:
         self.open()

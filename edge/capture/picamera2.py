@@ -22,13 +22,34 @@ What the picamera2 manual and source say, and why this module does what it does
   (``job.get_result(timeout=...)``), which turns a stalled camera into an error.
 - Buffers go back to libcamera as soon as the ``with`` block ends, so only a
   copy of the gray plane ever leaves :meth:`Picamera2Source.read`.
+- Geometry: on a Pi 4 (VC4) the lores stream has no crop of its own
+  (``preserve_ar`` applies to main only; ``ScalerCrops`` per stream exist on
+  the Pi 5 only, picamera2 ``configure_``), so a 4:3 lores from a 16:9 mode
+  would be squashed. Main and lores therefore both get the sensor mode's
+  aspect ratio, at the smallest size that covers the requested frame with
+  the width a multiple of 128 (``align_stream``: 64 bytes on VC4, 128 on the
+  Pi 5 for YUV420), and the requested size is cropped from the centre in
+  software. Main is not used: it is kept as small as lores allows (ISP
+  bandwidth, CMA memory).
+- libcamera may still adjust sizes when it validates the configuration;
+  picamera2 writes the result back (``_update_camera_config``), so the crop
+  is computed from ``camera_configuration()["lores"]`` after ``configure``.
+- Jobs run strictly in order: a ``captured_request`` that timed out leaves
+  its job queued, and ``stop()`` (itself a job when the event loop runs in
+  its own thread) would wait behind it forever. ``close`` therefore calls
+  ``cancel_all_and_flush()`` first, which exists for exactly this.
+- A numeric ``wait`` and ``captured_request`` need picamera2 >= 0.3.20
+  (CHANGELOG: context manager 0.3.19, timeout handling and ``flush`` for it
+  0.3.20); older versions are refused as backend unavailable.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
+from importlib import metadata as dist_metadata
 from typing import Any
 
 import numpy as np
@@ -45,6 +66,10 @@ CameraFactory = Callable[[int], Any]
 SensorMode = Mapping[str, Any]
 
 
+MIN_PICAMERA2 = (0, 3, 20)
+LORES_WIDTH_ALIGN = 128
+
+
 def default_camera_factory(camera_num: int) -> Any:
     """The real ``picamera2.Picamera2`` (apt ``python3-picamera2``; needs ``--system-site-packages``)."""
     try:
@@ -54,7 +79,45 @@ def default_camera_factory(camera_num: int) -> Any:
             f"picamera2 is not importable ({exc}); install it with 'apt install python3-picamera2' and create "
             "the venv with --system-site-packages (scripts/install.sh does both)"
         ) from exc
+    except ValueError as exc:  # simplejpeg/libcamera built for Debian's NumPy 1.x, shadowed by a venv NumPy 2
+        raise BackendUnavailable(
+            f"picamera2 cannot load with this NumPy ({exc}); expected Debian's NumPy 1.x: the venv must not "
+            "install NumPy 2 on a Pi (scripts/install.sh installs the 'pi' extra, which pins numpy<2)"
+        ) from exc
+    check_picamera2_version(_installed_version("picamera2"))
     return Picamera2(camera_num)
+
+
+def _installed_version(dist: str) -> str | None:
+    try:
+        return dist_metadata.version(dist)
+    except dist_metadata.PackageNotFoundError:
+        return None
+
+
+def check_picamera2_version(version: str | None) -> None:
+    """Refuse picamera2 older than :data:`MIN_PICAMERA2`; an unknown version only logs a warning."""
+    if version is None:
+        logger.warning("picamera2 version unknown; expected >= %s", ".".join(map(str, MIN_PICAMERA2)))
+        return
+    parts = tuple(int(p) if p.isdigit() else 0 for p in version.split(".")[:3])
+    if parts < MIN_PICAMERA2:
+        raise BackendUnavailable(
+            f"picamera2 {version!r} is too old; expected >= {'.'.join(map(str, MIN_PICAMERA2))} "
+            "(captured_request with a numeric wait): 'apt full-upgrade' on Raspberry Pi OS Bookworm"
+        )
+
+
+def stream_size(mode_size: Sequence[int], width: int, height: int) -> tuple[int, int]:
+    """The smallest size with the sensor mode's aspect ratio that covers ``width`` x ``height``, its width a
+    multiple of :data:`LORES_WIDTH_ALIGN` and its height even (so no stream is squashed)."""
+    mode_w, mode_h = int(mode_size[0]), int(mode_size[1])
+    w = max(LORES_WIDTH_ALIGN, math.ceil(width / LORES_WIDTH_ALIGN) * LORES_WIDTH_ALIGN)
+    while True:
+        h = 2 * round(w * mode_h / mode_w / 2)
+        if h >= height:
+            return w, h
+        w += LORES_WIDTH_ALIGN
 
 
 def _crop_area(mode: SensorMode) -> int:
@@ -109,6 +172,7 @@ class Picamera2Source(SourceBase):
         self._cam: Any = None
         self._info: SourceInfo | None = None
         self.sensor_mode: SensorMode | None = None
+        self._crop = (0, 0, self.width, self.height)  # x, y, w, h in the configured lores plane
 
     def _mode_index(self, modes: Sequence[SensorMode]) -> int:
         if self._mode == "auto":
@@ -120,10 +184,10 @@ class Picamera2Source(SourceBase):
         return int(self._mode)
 
     def _configuration(self, cam: Any, mode: SensorMode, fps: float) -> Any:
-        main_size = tuple(mode["size"]) if mode["size"][0] >= self.width else (self.width, self.height)
+        size = stream_size(mode["size"], self.width, self.height)
         return cam.create_video_configuration(
-            main={"size": main_size, "format": "YUV420"},
-            lores={"size": (self.width, self.height), "format": "YUV420"},
+            main={"size": size, "format": "YUV420"},  # unused: as small as lores allows
+            lores={"size": size, "format": "YUV420"},
             sensor={"output_size": tuple(mode["size"]), "bit_depth": mode.get("bit_depth", 10)},
             controls={"FrameRate": fps},
             buffer_count=6,
@@ -146,6 +210,7 @@ class Picamera2Source(SourceBase):
                     mode["size"],
                 )
             cam.configure(self._configuration(cam, mode, fps))
+            lores = tuple(cam.camera_configuration()["lores"]["size"])  # as libcamera validated it
             cam.start()
         except Exception as exc:
             _close_quietly(cam)
@@ -153,13 +218,28 @@ class Picamera2Source(SourceBase):
                 raise
             raise SourceError(f"picamera2:{self.camera_num}: cannot start the camera: {exc}") from exc
         self._cam, self.sensor_mode = cam, mode
-        self._info = SourceInfo(self.uri.raw, self.width, self.height, fps)
+        self._crop = _centre_crop(lores, self.width, self.height)
+        x, y, w, h = self._crop
+        if (w, h) != (self.width, self.height):
+            logger.warning(
+                "picamera2:%d: lores configured as %s, smaller than %dx%d; delivering %dx%d",
+                self.camera_num,
+                lores,
+                self.width,
+                self.height,
+                w,
+                h,
+            )
+        self._info = SourceInfo(self.uri.raw, w, h, fps)
         logger.info(
-            "picamera2:%d open: sensor mode %s, lores %dx%d @ %.1f fps",
+            "picamera2:%d open: sensor mode %s, lores %s cropped to %dx%d at (%d, %d) @ %.1f fps",
             self.camera_num,
             mode["size"],
-            self.width,
-            self.height,
+            lores,
+            w,
+            h,
+            x,
+            y,
             fps,
         )
         return self._info
@@ -171,7 +251,8 @@ class Picamera2Source(SourceBase):
         try:
             with cam.captured_request(wait=self.timeout_s) as request:
                 yuv = request.make_array("lores")
-                gray = np.array(yuv[: self.height, : self.width], dtype=np.uint8, copy=True)
+                x, y, w, h = self._crop
+                gray = np.array(yuv[y : y + h, x : x + w], dtype=np.uint8, copy=True)
                 metadata = request.get_metadata()
         except Exception as exc:  # picamera2 raises RuntimeError/TimeoutError; both mean no frame
             raise SourceError(f"picamera2:{self.camera_num}: no frame within {self.timeout_s} s: {exc!r}") from exc
@@ -188,8 +269,14 @@ class Picamera2Source(SourceBase):
             _close_quietly(cam)
 
 
+def _centre_crop(size: Sequence[int], width: int, height: int) -> tuple[int, int, int, int]:
+    w, h = min(width, int(size[0])), min(height, int(size[1]))
+    return (int(size[0]) - w) // 2, (int(size[1]) - h) // 2, w, h
+
+
 def _close_quietly(cam: Any) -> None:
-    for step in ("stop", "close"):
+    # Flush first: a timed-out capture job would otherwise hold stop() forever (jobs run in order).
+    for step in ("cancel_all_and_flush", "stop", "close"):
         try:
             getattr(cam, step)()
         except Exception as exc:  # closing a vanished camera must not mask the original error

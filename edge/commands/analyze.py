@@ -25,6 +25,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="start events.jsonl and intervals.csv afresh (default: keep other videos' rows, replace this one's)",
     )
+    parser.add_argument(
+        "--intervals",
+        type=Path,
+        metavar="FILE.csv",
+        help="classify these onset,apex,offset rows (1-based frames) instead of spotting (MEGC recognition)",
+    )
     add_config_args(parser)
     parser.set_defaults(func=_analyze)
 
@@ -45,6 +51,10 @@ def _analyze(args: argparse.Namespace) -> int:
     video = Path(args.video)
     check_video_path(video)
     uri = f"file:{quote(str(video), safe='/')}?realtime=false" + (f"&fps={args.fps!r}" if args.fps else "")
+    if args.intervals is not None:
+        from edge.commands.analyze_intervals import analyze_intervals
+
+        return analyze_intervals(args, config, video, uri)
     sink = IntervalFileSink(args.out, video.stem, source=video.name, overwrite=args.overwrite)
     if sink.replaced:
         print(f"replacing the {sink.replaced} earlier row(s) of {video.stem} in {sink.csv_path}")

@@ -24,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     build.add_argument("--max-batch", type=int, default=32, help="largest batch of the engine profile (default 32)")
     build.add_argument("--no-fp16", action="store_true", help="do not allow FP16 kernels")
+    build.add_argument(
+        "--workspace-mib", type=int, default=256, help="TensorRT builder workspace limit in MiB (default 256)"
+    )
     build.add_argument("--cache", type=Path, default=None, help="engine cache folder (default: $GLIMPSE_ENGINE_CACHE)")
     build.set_defaults(func=_build)
     info = verbs.add_parser("info", help="show the configured model, its checksum and the TensorRT cache")
@@ -33,12 +36,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _build(args: argparse.Namespace) -> int:
     from edge.engine.model import model_path
-    from edge.inference.tensorrt import import_tensorrt
-    from edge.inference.trtcache import build_engine
+    from edge.inference.tensorrt import CudaContext, import_tensorrt
+    from edge.inference.trtcache import BuildSettings, build_engine
 
-    if args.max_batch < 1:
-        print(f"--max-batch {args.max_batch!r}: expected >= 1")
+    if args.max_batch < 1 or args.workspace_mib < 1:
+        print(f"--max-batch {args.max_batch!r} / --workspace-mib {args.workspace_mib!r}: expected >= 1")
         return EXIT_USAGE
+    settings = BuildSettings(args.max_batch, not args.no_fp16, args.workspace_mib)
     try:
         config = config_from_args(args)
         targets = [model_path(args.model or config.engine.model, "int8")]
@@ -47,7 +51,8 @@ def _build(args: argparse.Namespace) -> int:
 
             targets += [resolve_model(config.face.detector_model), resolve_model(config.face.landmark_model)]
         trt, cuda = import_tensorrt()
-        paths = [build_engine(onnx, trt, cuda, args.cache, args.max_batch, not args.no_fp16) for onnx in targets]
+        with CudaContext(cuda) as gpu, gpu.current():  # the builder needs a current CUDA context
+            paths = [build_engine(onnx, trt, cuda, args.cache, settings) for onnx in targets]
     except ConfigError as exc:
         print(f"configuration error: {exc}")
         return EXIT_USAGE

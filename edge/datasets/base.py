@@ -2,7 +2,8 @@
 
 Every loader turns one licensed dataset's annotation file into a list of :class:`Sample`. Frame numbers are
 the datasets' own (1-based file numbers); quirks fixed on the way (``apex '/'``, ``offset 0``, fractional
-frames) are listed in ``Sample.quirks`` so nothing is hidden.
+frames) are listed in ``Sample.quirks`` so nothing is hidden. AU cells are parsed by :mod:`edge.datasets.aus`;
+rows that cannot be read are skipped and counted by :mod:`edge.datasets.rows`.
 """
 
 from __future__ import annotations
@@ -81,33 +82,22 @@ class Sample:
         return (self.offset - self.onset + 1) * 1000.0 / self.fps
 
 
+# Spelling slips in the released sheets, fixed and noted: CAS(ME)^2 row 203 says "happyiness".
+_TYPOS = {"happyiness": "happiness"}
+
+
+def emotion_label(value: object, quirks: list[str]) -> str:
+    """An emotion cell in lower case, known typos corrected (noted in ``quirks``)."""
+    label = text(value).lower()
+    if label in _TYPOS:
+        quirks.append(f"emotion {label!r} -> {_TYPOS[label]!r}")
+        return _TYPOS[label]
+    return label
+
+
 def composite_class(emotion: str) -> str | None:
     """Map an emotion label to the MEGC2019 composite class, or None when the class is dropped."""
     return _COMPOSITE.get(emotion.strip().lower())
-
-
-_AU_TOKEN = re.compile(r"^(?:AU)?\s*([LRBU])?\s*(\d+)\s*([A-E])?$", re.IGNORECASE)
-
-
-def parse_aus(value: object) -> tuple[str, ...]:
-    """Normalise an AU cell (``4+7``, ``R12+L14``, ``AU1+AU2``, ``12A``, a bare number) to ``AU4``, ``AU12R``...
-
-    Side letters are kept as a suffix, intensity letters are dropped, tokens that are no AU are kept as written.
-    """
-    if value is None:
-        return ()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    tokens = [token.strip() for token in re.split(r"[+,;\s]+", str(value)) if token.strip()]
-    result = []
-    for token in tokens:
-        match = _AU_TOKEN.match(token)
-        if match:
-            side, number, _ = match.groups()
-            result.append(f"AU{int(number)}{(side or '').upper()}")
-        elif token not in ("/", "-", "?"):
-            result.append(token)
-    return tuple(result)
 
 
 def text(value: object) -> str:
@@ -154,7 +144,10 @@ def frame_number(value: object, where: str, column: str, quirks: list[str]) -> i
 def interval(
     onset: int | None, apex: int | None, offset: int | None, where: str, quirks: list[str]
 ) -> tuple[int, int | None, int]:
-    """Check onset <= apex <= offset; offset 0 or missing takes the apex (MEGC rule)."""
+    """Check onset <= apex <= offset; apex 0 is unknown, offset 0 or missing takes the apex (MEGC rule)."""
+    if apex == 0:
+        quirks.append("apex 0 -> unknown")
+        apex = None
     if onset is None or onset < 1:
         raise DatasetError(f"{where}: onset {onset!r} is missing or < 1; expected a frame >= 1")
     if not offset:

@@ -3,14 +3,18 @@
 Columns ``Subject, Filename, (blank), OnsetFrame, ApexFrame, OffsetFrame, (blank), Action Units, Estimated
 Emotion``; frames ``CASME2_RAW_selected/sub01/EP02_01f/img46.jpg`` or, with ``cropped=True``,
 ``Cropped/sub01/EP02_01f/reg_img46.jpg`` (N = absolute frame number). Quirks: an apex ``/``, missing apexes.
+The released sheets (2014 and 2019) have 255 rows, 26 subjects; 156 rows carry a composite class (CASME II's
+fear and sadness count as negative), of which the MEGC2019 composite uses 145.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from edge.datasets.base import Sample, composite_class, frame_number, interval, parse_aus, subject_id, text
-from edge.datasets.sheets import find_file, find_header, read_workbook
+from edge.datasets.aus import parse_aus
+from edge.datasets.base import Sample, composite_class, emotion_label, frame_number, interval, subject_id, text
+from edge.datasets.rows import Samples, read_rows
+from edge.datasets.sheets import SheetRow, find_file, find_header, read_workbook
 
 FPS = 200.0
 COLUMNS = {
@@ -24,17 +28,15 @@ COLUMNS = {
 }
 
 
-def load(root: Path | str, *, cropped: bool = False) -> list[Sample]:
+def load(root: Path | str, *, cropped: bool = False) -> Samples:
     """Load CASME II from its root folder (or the coding ``.xlsx`` itself)."""
-    path = find_file(Path(root), ["*coding*.xlsx", "*.xlsx"], "casme2")
+    path = find_file(Path(root), ["*coding*.xlsx", "*coding*.xls", "*.xlsx", "*.xls"], "casme2")
     base = path.parent
     sheet = next(iter(read_workbook(path).values()))
     header, col = find_header(sheet, 1, COLUMNS)
-    samples = []
-    for row in sheet.rows:
-        if row.number <= header:
-            continue
-        where = sheet.where(row.number)
+    folder, frame_name = ("Cropped", "reg_img{n}.jpg") if cropped else ("CASME2_RAW_selected", "img{n}.jpg")
+
+    def parse(row: SheetRow, where: str) -> Sample:
         quirks: list[str] = []
         subject = subject_id(row.get(col["subject"]), 2, where)
         clip = text(row.get(col["filename"]))
@@ -45,26 +47,25 @@ def load(root: Path | str, *, cropped: bool = False) -> list[Sample]:
             where,
             quirks,
         )
-        emotion = text(row.get(col["emotion"])).lower()
-        folder, name = ("Cropped", "reg_img{n}.jpg") if cropped else ("CASME2_RAW_selected", "img{n}.jpg")
-        samples.append(
-            Sample(
-                dataset="casme2",
-                subject=subject,
-                clip=clip,
-                name=clip,
-                onset=onset,
-                apex=apex,
-                offset=offset,
-                aus=parse_aus(row.get(col["aus"])),
-                emotion=emotion,
-                composite=composite_class(emotion),
-                kind="micro",
-                fps=FPS,
-                frames_dir=base / folder / f"sub{subject}" / clip,
-                frame_name=name,
-                source=where,
-                quirks=tuple(quirks),
-            )
+        emotion = emotion_label(row.get(col["emotion"]), quirks)
+        return Sample(
+            dataset="casme2",
+            subject=subject,
+            clip=clip,
+            name=clip,
+            onset=onset,
+            apex=apex,
+            offset=offset,
+            aus=parse_aus(row.get(col["aus"])),
+            emotion=emotion,
+            composite=composite_class(emotion),
+            kind="micro",
+            fps=FPS,
+            frames_dir=base / folder / f"sub{subject}" / clip,
+            frame_name=frame_name,
+            source=where,
+            quirks=tuple(quirks),
         )
-    return samples
+
+    rows = [row for row in sheet.rows if row.number > header]
+    return read_rows("casme2", str(path), rows, lambda row: sheet.where(row.number), parse)

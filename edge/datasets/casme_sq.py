@@ -1,14 +1,16 @@
-"""CAS(ME)^2 (``CAS(ME)^2code_final.xlsx``, 30 fps) and CAS(ME)^3 part A (sheet ``label``, 30 fps).
+"""CAS(ME)^2: ``CAS(ME)^2code_final.xlsx`` (released also as ``CASME_sq_gt.xlsx``, ``CAS-data.xlsx``), 30 fps.
 
-CAS(ME)^2's first sheet has no header: ``subject#, name (anger1_1), onset, apex, offset (0 = missing), AUs,
-objective class, type (micro-expression | macro-expression), emotion``. Sheet ``naming rule1`` maps the
-folder number to the subject number (two cells a row: folder, subject); sheet ``naming rule2`` maps a video
-code (``0401``) to a video name (``anger1``; the name of a row without its ``_N`` suffix). Frames:
-``rawpic/s15/15_0401girlcrashing/img1.jpg``: the clip folder is found on disk by its ``15_0401`` prefix.
+The first sheet has no header: ``A subject#, B name (anger1_1), C onset, D apex (0 = missing), E offset
+(0 = missing), F AUs, G the coders' class (negative | positive | surprise | others), H type (micro-expression |
+macro-expression), I the participant's self-reported emotion``. The composite class comes from column G;
+``emotion`` holds column I, whose typo ``happyiness`` is corrected (noted). Sheet ``naming rule1`` maps the
+folder number to the subject number (rows ``folder, s<folder>, subject``: the last two filled cells are read);
+sheet ``naming rule2`` maps a video code (``0401``) to a video name (``anger1``; the name of a row without its
+``_N`` suffix). Frames: ``rawpic/s15/15_0401girlcrashing/img1.jpg``: the clip folder is found on disk by its
+``15_0401`` prefix.
 
-CAS(ME)^3 part A: sheet ``label``, ``Subject, Filename, Onset, Apex, Offset, AU, Objective class, emotion``;
-frames ``{Subject}/{Filename}/color/{n}.jpg``. Rows are micro-expressions unless a ``Type`` column says
-otherwise or ``kind="macro"`` is passed (the macro-expression sheet has the same layout).
+Real counts (both releases): 357 rows, 57 micro and 300 macro, 22 subjects; micro by coders' class 21 negative,
+8 positive, 9 surprise, 19 others (only 28 of the 57 agree with the self-report). Row 309 has apex 0 (unknown).
 """
 
 from __future__ import annotations
@@ -17,22 +19,17 @@ import logging
 import re
 from pathlib import Path
 
-from edge.datasets.base import Kind, Sample, composite_class, frame_number, interval, kind_of, parse_aus, text
-from edge.datasets.sheets import Sheet, find_file, find_header, read_workbook, sheet_named
+from edge.datasets.aus import parse_aus
+from edge.datasets.base import Sample, composite_class, emotion_label, frame_number, interval, kind_of, text
+from edge.datasets.rows import Samples, read_rows
+from edge.datasets.sheets import Sheet, SheetRow, find_file, read_workbook, sheet_named
 from edge.errors import DatasetError
 
 logger = logging.getLogger(__name__)
 
 FPS = 30.0
-CASME3_COLUMNS = {
-    "subject": ["Subject"],
-    "filename": ["Filename"],
-    "onset": ["Onset"],
-    "apex": ["Apex"],
-    "offset": ["Offset"],
-    "aus": ["AU", "Action Units"],
-    "emotion": ["emotion", "Estimated Emotion"],
-}
+# Column G: the coders' class; "others" has no composite class.
+CODERS_CLASSES = ("negative", "positive", "surprise", "others")
 
 
 def _rule1(sheet: Sheet) -> dict[str, str]:
@@ -71,17 +68,18 @@ def _clip_folder(frames: Path, folder: str, code: str, quirks: list[str]) -> str
     return found[0]
 
 
-def load_casme_sq(root: Path | str) -> list[Sample]:
-    """Load CAS(ME)^2 from its root folder (or ``CAS(ME)^2code_final.xlsx`` itself)."""
-    path = find_file(Path(root), ["*code_final*.xlsx", "*.xlsx"], "casme_sq")
+def load_casme_sq(root: Path | str) -> Samples:
+    """Load CAS(ME)^2 from its root folder (or its code ``.xlsx`` itself)."""
+    path = find_file(
+        Path(root), ["*code_final*.xlsx", "CASME_sq*.xlsx", "CAS-data*.xlsx", "*.xlsx", "*.xls"], "casme_sq"
+    )
     sheets = read_workbook(path)
     codes = next(iter(sheets.values()))
     folders = _rule1(sheet_named(sheets, "naming rule1", 1, path))
     videos = _rule2(sheet_named(sheets, "naming rule2", 2, path))
     frames = path.parent / "rawpic" if (path.parent / "rawpic").is_dir() else path.parent
-    samples = []
-    for row in codes.rows:
-        where = codes.where(row.number)
+
+    def parse(row: SheetRow, where: str) -> Sample:
         if len(row.cells) < 9:
             raise DatasetError(f"{where}: {len(row.cells)} cells; expected 9 (subject#, name, onset, apex, ...)")
         quirks: list[str] = []
@@ -104,70 +102,26 @@ def load_casme_sq(root: Path | str) -> list[Sample]:
             where,
             quirks,
         )
-        emotion = text(row.get(8)).lower()
-        samples.append(
-            Sample(
-                dataset="casme_sq",
-                subject=folder,
-                clip=clip,
-                name=name,
-                onset=onset,
-                apex=apex,
-                offset=offset,
-                aus=parse_aus(row.get(5)),
-                emotion=emotion,
-                composite=composite_class(emotion),
-                kind=kind_of(row.get(7), where),
-                fps=FPS,
-                frames_dir=frames / f"s{folder}" / clip,
-                frame_name="img{n}.jpg",
-                source=where,
-                quirks=tuple(quirks),
-            )
+        coded = text(row.get(6)).lower()
+        if coded not in CODERS_CLASSES:
+            raise DatasetError(f"{where}: class (column G) {coded!r} unknown; expected one of {list(CODERS_CLASSES)}")
+        return Sample(
+            dataset="casme_sq",
+            subject=folder,
+            clip=clip,
+            name=name,
+            onset=onset,
+            apex=apex,
+            offset=offset,
+            aus=parse_aus(row.get(5)),
+            emotion=emotion_label(row.get(8), quirks),
+            composite=composite_class(coded),
+            kind=kind_of(row.get(7), where),
+            fps=FPS,
+            frames_dir=frames / f"s{folder}" / clip,
+            frame_name="img{n}.jpg",
+            source=where,
+            quirks=tuple(quirks),
         )
-    return samples
 
-
-def load_casme3(root: Path | str, *, kind: Kind = "micro") -> list[Sample]:
-    """Load CAS(ME)^3 part A from its root folder (or the label ``.xlsx`` itself)."""
-    path = find_file(Path(root), ["*part_A*.xlsx", "*.xlsx"], "casme3")
-    sheet = sheet_named(read_workbook(path), "label", 0, path)
-    header, col = find_header(sheet, 1, CASME3_COLUMNS)
-    header_cells = next(r.cells for r in sheet.rows if r.number == header)
-    type_col = next((i for i, cell in enumerate(header_cells) if text(cell).lower() == "type"), None)
-    samples = []
-    for row in (r for r in sheet.rows if r.number > header):
-        where = sheet.where(row.number)
-        quirks: list[str] = []
-        subject, clip = text(row.get(col["subject"])), text(row.get(col["filename"]))
-        if not subject or not clip:
-            raise DatasetError(f"{where}: Subject {subject!r} / Filename {clip!r}; expected both non-empty")
-        onset, apex, offset = interval(
-            frame_number(row.get(col["onset"]), where, "Onset", quirks),
-            frame_number(row.get(col["apex"]), where, "Apex", quirks),
-            frame_number(row.get(col["offset"]), where, "Offset", quirks),
-            where,
-            quirks,
-        )
-        emotion = text(row.get(col["emotion"])).lower()
-        samples.append(
-            Sample(
-                dataset="casme3",
-                subject=subject,
-                clip=clip,
-                name=clip,
-                onset=onset,
-                apex=apex,
-                offset=offset,
-                aus=parse_aus(row.get(col["aus"])),
-                emotion=emotion,
-                composite=composite_class(emotion),
-                kind=kind if type_col is None else kind_of(row.get(type_col), where),
-                fps=FPS,
-                frames_dir=path.parent / subject / clip / "color",
-                frame_name="{n}.jpg",
-                source=where,
-                quirks=tuple(quirks),
-            )
-        )
-    return samples
+    return read_rows("casme_sq", str(path), codes.rows, lambda row: codes.where(row.number), parse)

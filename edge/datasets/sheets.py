@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +40,9 @@ class Sheet:
 
 
 def read_workbook(path: Path) -> dict[str, Sheet]:
-    """Every sheet of an ``.xlsx`` file by name, in workbook order."""
+    """Every sheet of an ``.xlsx`` (openpyxl) or legacy ``.xls`` (xlrd) file by name, in workbook order."""
+    if path.suffix.lower() == ".xls":
+        return _read_xls(path)
     try:
         import openpyxl
     except ImportError as exc:  # openpyxl is in the train and dev extras
@@ -54,17 +56,42 @@ def read_workbook(path: Path) -> dict[str, Sheet]:
             f"{path}: cannot open as an .xlsx workbook ({exc}); expected the dataset's coding sheet"
         ) from exc
     try:
-        sheets = {}
-        for sheet in book.worksheets:
-            rows = tuple(
-                SheetRow(number, tuple(cells))
-                for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
-                if any(cell is not None and str(cell).strip() for cell in cells)
-            )
-            sheets[sheet.title] = Sheet(path, sheet.title, rows)
-        return sheets
+        return {sheet.title: _sheet(path, sheet.title, sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
     finally:
         book.close()
+
+
+def _sheet(path: Path, name: str, rows: Iterable[Sequence[object]]) -> Sheet:
+    kept = tuple(
+        SheetRow(number, tuple(None if cell == "" else cell for cell in cells))
+        for number, cells in enumerate(rows, start=1)
+        if any(cell is not None and str(cell).strip() for cell in cells)
+    )
+    return Sheet(path, name, kept)
+
+
+def _read_xls(path: Path) -> dict[str, Sheet]:
+    """A legacy Excel 97-2003 workbook (CAS(ME)^3's first label release) through xlrd, pure Python."""
+    try:
+        import xlrd
+    except ImportError as exc:  # xlrd is in the train and dev extras
+        raise DatasetError(
+            f"reading {path} needs xlrd (pip install xlrd), or save it as .xlsx "
+            "(LibreOffice: soffice --headless --convert-to xlsx FILE.xls) and pass that file"
+        ) from exc
+    try:
+        book = xlrd.open_workbook(str(path))
+    except (OSError, xlrd.XLRDError, AssertionError, ValueError) as exc:
+        raise DatasetError(
+            f"{path}: cannot open as an .xls workbook ({exc}); expected the dataset's label sheet"
+        ) from exc
+    try:
+        return {
+            sheet.name: _sheet(path, sheet.name, (sheet.row_values(i) for i in range(sheet.nrows)))
+            for sheet in book.sheets()
+        }
+    finally:
+        book.release_resources()
 
 
 def sheet_named(sheets: Mapping[str, Sheet], wanted: str, fallback_index: int | None, path: Path) -> Sheet:

@@ -14,6 +14,7 @@ from typing import Any
 from edge.cli_common import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, add_config_args, config_from_args
 from edge.datasets import DATASETS
 from edge.errors import BackendUnavailable, ConfigError, DatasetError, GlimpseError, UsageError
+from edge.train.flows_cli import add_flow_args, flows_usage, train_flows
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default: 2)")
     _dataset_args(parser)
+    add_flow_args(parser)
     add_config_args(parser)
     parser.set_defaults(func=_handle)
 
@@ -73,6 +75,11 @@ def _handle(args: argparse.Namespace) -> int:
             f"--subjects {args.subjects!r}, --per-subject {args.per_subject!r}, --epochs {args.epochs!r}: "
             "expected >= 2, >= 4, >= 1"
         )
+    problem = flows_usage(args)
+    if not problem and args.flows is not None and _inside_repository(args.out):
+        problem = f"--out {str(args.out)!r} is inside the Glimpse repository; expected a folder outside it"
+    if problem:
+        raise UsageError(problem)
     if args.dataset or args.root:
         problem = _dataset_usage(args)
         if problem:
@@ -82,6 +89,8 @@ def _handle(args: argparse.Namespace) -> int:
     except ImportError:
         raise BackendUnavailable(f"train needs PyTorch; install it with: {train_install_hint()}") from None
     torch.set_num_threads(args.threads)
+    if args.flows is not None:
+        return train_flows(args)
     return _train_datasets(args) if args.dataset else _train_synthetic(args)
 
 

@@ -6,11 +6,17 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from edge.config import read_file, validate
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = [REPO / "scripts" / "install.sh", REPO / "scripts" / "uninstall.sh"]
@@ -62,7 +68,7 @@ def test_pi_install_twice_changes_nothing_the_second_time(tmp_path: Path) -> Non
         root / "opt/glimpse/share/firmware_config/pi/camera-v2-imx219.txt",
     ]:
         assert path.is_file(), path
-    assert (root / "var/lib/glimpse").is_dir()
+    assert (root / "var/lib/glimpse/engines").is_dir()  # the TensorRT engine cache (edge.inference.trtcache)
     for model in (REPO / "models").glob("*.onnx"):
         assert (root / "opt/glimpse/models" / model.name).read_bytes() == model.read_bytes()
     assert oct((etc / "glimpse/credentials").stat().st_mode & 0o777) == "0o700"
@@ -74,7 +80,7 @@ def test_pi_install_twice_changes_nothing_the_second_time(tmp_path: Path) -> Non
     assert "IPAddressAllow=192.0.2.10" in (etc / "systemd/system/glimpse.service.d/50-network.conf").read_text()
 
     commands = plan.read_text().splitlines()
-    assert any("apt-get install" in c and "python3-picamera2" in c for c in commands)
+    assert any("apt-get install" in c and "python3-picamera2" in c and "python3-opencv" in c for c in commands)
     assert "python3 -m venv --system-site-packages /opt/glimpse/venv" in commands
     assert any(c.startswith("/opt/glimpse/venv/bin/pip install") and c.endswith(f"{REPO}[pi]") for c in commands)
     assert any(c.startswith("useradd --system") and c.endswith("glimpse") for c in commands)
@@ -115,8 +121,39 @@ def test_jetson_install_builds_the_engine_with_a_prefix(tmp_path: Path) -> None:
     assert config.source.uri == "argus:0" and config.engine.backend == "tensorrt"
     commands = plan.read_text().splitlines()
     assert any("glimpse engine build" in c for c in commands)
+    pip = [c for c in commands if "/venv/bin/pip install" in c and c.endswith(f"{REPO}[jetson]")]
+    assert len(pip) == 1 and pip[0].startswith("env PATH=/usr/local/cuda/bin:")  # pycuda's build finds nvcc
+    assert " CUDA_ROOT=/usr/local/cuda " in pip[0]
     assert not any(c.startswith("systemctl restart") for c in commands)
     assert "IPAddressAllow=10.1.0.0/16" in (root / "etc/systemd/system/glimpse.service.d/50-network.conf").read_text()
+
+
+def test_jetpack_5_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc/nv_tegra_release").write_text("# R35 (release), REVISION: 4.1, GCID: 33958178, BOARD: t186ref\n")
+    done = subprocess.run(
+        ["bash", str(SCRIPTS[0]), "--root", str(root)], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == 1 and "expected JetPack 6 (L4T R36)" in done.stderr
+
+
+def test_package_metadata_keeps_pypi_opencv_and_numpy_2_off_the_boards() -> None:
+    """PyPI OpenCV has no GStreamer (argus) and needs NumPy 2, which breaks Bookworm's python3-picamera2."""
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    base = {Requirement(r).name: Requirement(r) for r in project["dependencies"]}
+    cv = base["opencv-python-headless"]
+    assert cv.marker is not None
+    assert cv.marker.evaluate({"platform_machine": "x86_64"})  # CI and laptops keep the wheel
+    assert not cv.marker.evaluate({"platform_machine": "aarch64"})  # Pi and Jetson take the OS package
+    extras = project["optional-dependencies"]
+    assert any(Requirement(r).name == "opencv-python-headless" for r in extras["opencv"])
+    for board in ("pi", "jetson"):
+        numpy = next(Requirement(r) for r in extras[board] if Requirement(r).name == "numpy")
+        assert "1.24.2" in numpy.specifier and "1.26.4" in numpy.specifier and "2.0.0" not in numpy.specifier
+        assert not any(Requirement(r).name.startswith("opencv") for r in extras[board])
 
 
 def test_uninstall_keeps_data_unless_purged(tmp_path: Path) -> None:

@@ -48,8 +48,8 @@ def check_backend(ctx: DoctorContext) -> list[Finding]:
             fix = (
                 "pip install onnxruntime in the venv (scripts/install.sh)"
                 if backend == "onnxruntime"
-                else "TensorRT comes with JetPack (python3-libnvinfer); pycuda: pip install pycuda in the venv "
-                "created with --system-site-packages"
+                else "TensorRT comes with JetPack 6 (python3-libnvinfer); pycuda: PATH=/usr/local/cuda/bin:$PATH "
+                "CUDA_ROOT=/usr/local/cuda pip install pycuda in the venv created with --system-site-packages"
             )
             return [Finding("backend", Status.FAIL, f"{backend}: cannot import {module}: {exc}", fix)]
     return [Finding("backend", Status.OK, f"{backend} importable")]
@@ -130,6 +130,9 @@ def check_engine_cache(ctx: DoctorContext) -> list[Finding]:
                     fix,
                 )
             )
+        elif not any((cache / n).with_suffix(".json").is_file() for n in mine if f"trt{version}" in n):
+            detail = "engine without its .json sidecar (an interrupted build): it is never loaded"
+            findings.append(Finding(f"engine {model.stem}", Status.FAIL, detail, fix))
         else:
             findings.append(Finding(f"engine {model.stem}", Status.OK, f"cached for TensorRT {version}"))
     return findings or [Finding("engine cache", Status.FAIL, f"no models to build engines for in {ctx.models()}", fix)]

@@ -19,7 +19,7 @@ def _default_colors() -> dict[str, str]:
 class GpioConfig(Section):
     """GPIO outputs and inputs (BCM pin numbers).
 
-    Example (``firmware_config/gpio-kiosk.toml``)::
+    Example (``firmware_config/kiosk/pins-pi.toml``)::
 
         [gpio]
         enabled = true
@@ -50,7 +50,12 @@ class GpioConfig(Section):
         default="#0000ff", pattern=HEX_COLOR, description="Steady RGB colour while a privacy pause is in force."
     )
     pulse_ms: int = Field(default=400, ge=10, le=10_000, description="How long the event LED lights per event, in ms.")
-    buzzer_pin: Pin | None = Field(default=None, ge=0, le=27, description="Optional buzzer, beeped on each event.")
+    buzzer_pin: Pin | None = Field(
+        default=None,
+        ge=0,
+        le=27,
+        description="Optional active buzzer (one with its own oscillator), switched on for buzzer_ms per event.",
+    )
     buzzer_ms: int = Field(default=80, ge=10, le=5_000, description="Beep length per event in ms.")
     pause_button_pin: Pin | None = Field(
         default=None, ge=0, le=27, description="Privacy-pause button: each press toggles pause/resume."

@@ -3,7 +3,9 @@
 Jetson.GPIO has no software PWM (hardware PWM exists on two pins only), so
 every output is digital: an RGB colour lights each channel at >= 50 %.
 Its pull-up/down settings are ignored by the library; buttons need external
-pull resistors. Reference: https://github.com/NVIDIA/jetson-gpio (README, API).
+pull resistors. Since 2.1.0 (the ``jetson`` extra's minimum) Jetson.GPIO drives
+the GPIO character device (/dev/gpiochip*), not sysfs (debian/changelog).
+Reference: https://github.com/NVIDIA/jetson-gpio (README, API).
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,10 +15,10 @@ import numpy.typing as npt
 import pytest
 
 from edge.capture.base import FrameSource
-from edge.capture.picamera2 import Picamera2Source, choose_sensor_mode
+from edge.capture.picamera2 import Picamera2Source, check_picamera2_version, choose_sensor_mode, default_camera_factory
 from edge.capture.registry import SourceURI
 from edge.capture.resilient import ResilientSource
-from edge.errors import SourceError, UsageError
+from edge.errors import BackendUnavailable, SourceError, UsageError
 
 # What `rpicam-hello --list-cameras` reports for a Camera Module v2 (IMX219), 10-bit modes.
 IMX219_MODES: list[dict[str, Any]] = [
@@ -73,7 +75,10 @@ class FakeRequest:
         assert stream["format"] == "YUV420", "the source must ask for YUV420"
         w, h = stream["size"]
         array = np.full((h * 3 // 2, stream["stride"]), 255, dtype=np.uint8)  # padding and chroma: 255
-        array[:h, :w] = self._seq % 200
+        if self._camera.pattern == "columns":
+            array[:h, :w] = np.arange(w, dtype=np.int64) % 200  # each pixel says which column it is
+        else:
+            array[:h, :w] = self._seq % 200
         self._camera.live_arrays.append(array)
         return array
 
@@ -97,7 +102,13 @@ class FakePicamera2:
     """The picamera2 surface Picamera2Source uses, replaying a timestamp schedule in real time.
 
     ``disconnect_after`` frames, captured_request raises like picamera2 does when the
-    frontend times out; ``stall_after`` frames it blocks until ``wait`` expires.
+    frontend times out; ``stall_after`` frames it blocks until ``wait`` expires and, as
+    in picamera2 (jobs run strictly in order), leaves its job queued: ``stop()`` then
+    would wait behind it forever (recorded as ``stop_blocked``) unless
+    ``cancel_all_and_flush()`` emptied the queue. ``configure`` writes back the sizes
+    libcamera validated (``lores_align`` rounds the lores width down, as validation
+    may) and ``camera_configuration()`` returns them. Geometry as on a Pi 4 (VC4):
+    main keeps its aspect ratio by cropping the sensor mode, lores shares main's crop.
     """
 
     def __init__(
@@ -109,6 +120,8 @@ class FakePicamera2:
         disconnect_after: int | None = None,
         stall_after: int | None = None,
         realtime: bool = True,
+        lores_align: int = 1,
+        pattern: str = "seq",
     ) -> None:
         self.camera_num = camera_num
         self.sensor_modes = list(modes)
@@ -121,6 +134,9 @@ class FakePicamera2:
         self.delivered = 0
         self.live_arrays: list[npt.NDArray[np.uint8]] = []
         self.calls: list[str] = []
+        self.jobs: list[str] = []  # picamera2's _job_list: pending jobs, run strictly in order
+        self.stop_blocked = False
+        self.lores_align, self.pattern = lores_align, pattern
         self._wake = threading.Event()
 
     def create_video_configuration(
@@ -154,17 +170,43 @@ class FakePicamera2:
         matches = [m for m in self.sensor_modes if tuple(m["size"]) == size]
         if not matches:
             raise RuntimeError(f"no sensor mode of size {size}")
+        config = {k: dict(v) if isinstance(v, dict) else v for k, v in config.items()}  # picamera2 copies it
+        if "lores" in config:  # libcamera's validate() may adjust sizes; picamera2 writes them back
+            w, h = config["lores"]["size"]
+            config["lores"]["size"] = (w - w % self.lores_align, h)
+        for name in ("main", "lores"):
+            if name in config:
+                config[name]["stride"] = -(-config[name]["size"][0] // 64) * 64
         self.config = config
-        limit = matches[0]["fps"]
-        self.frame_rate = min(float(config["controls"].get("FrameRate", 30.0)), limit)
+        self.mode = matches[0]
+        self.frame_rate = min(float(config["controls"].get("FrameRate", 30.0)), self.mode["fps"])
+
+    def camera_configuration(self) -> dict[str, Any]:
+        return self.config
+
+    def lores_squash(self) -> float:
+        """Width scale / height scale of the lores image against the scene (1.0: not distorted)."""
+        mode_w, mode_h = self.mode["size"]
+        main_w, main_h = self.config["main"]["size"]
+        scale = min(mode_w / main_w, mode_h / main_h)  # main's crop keeps main's aspect ratio
+        crop_w, crop_h = main_w * scale, main_h * scale
+        lores_w, lores_h = self.config["lores"]["size"]  # lores shares main's crop (no crop of its own)
+        return float((lores_w / crop_w) / (lores_h / crop_h))
 
     def start(self) -> None:
         self.calls.append("start")
         self.started = True
         self._start = time.monotonic()
 
+    def cancel_all_and_flush(self) -> None:
+        self.calls.append("cancel_all_and_flush")
+        self.jobs.clear()
+
     def stop(self) -> None:
         self.calls.append("stop")
+        if self.jobs:  # picamera2 queues stop behind the pending capture job, which never completes
+            self.stop_blocked = True
+            raise RuntimeError("stop() queued behind a timed-out capture job: picamera2 would wait forever")
         self.started = False
         self._wake.set()
 
@@ -188,6 +230,7 @@ class FakePicamera2:
         if self._disconnect_after is not None and n >= self._disconnect_after:
             raise RuntimeError("Camera frontend has timed out!")
         if (self._stall_after is not None and n >= self._stall_after) or n >= len(self._times):
+            self.jobs.append("capture_request")  # job.get_result(timeout) gives up; the job stays queued
             self._wake.wait(wait)  # concurrent.futures' TimeoutError after `wait`, like job.get_result
             raise TimeoutError()
         if self._realtime:
@@ -257,7 +300,7 @@ def test_explicit_mode_and_fps_capped_to_the_mode(caplog: pytest.LogCaptureFixtu
     with source("picamera2:0?fps=90&mode=1", cam) as src:
         info = src.open()
     assert cam.config["sensor"]["output_size"] == (1640, 1232)
-    assert cam.config["main"]["size"] == (1640, 1232)
+    assert cam.config["main"]["size"] == cam.config["lores"]["size"] == (640, 480)  # main unused: smallest
     assert info.fps == pytest.approx(41.85)
     assert "no sensor mode reaches" in caplog.text
 
@@ -277,6 +320,80 @@ def test_timeout_becomes_source_error() -> None:
         with pytest.raises(SourceError, match=r"no frame within 0\.05 s"):
             src.read()
         assert time.monotonic() - t0 < 1.0
+
+
+def test_lores_keeps_the_16_9_mode_aspect_and_is_cropped_in_the_centre() -> None:
+    """IMX708 1536x864: a 640x480 lores would be squashed by 25 %; 896x504 is not, and is cropped to 640x480."""
+    cam = FakePicamera2(0, camera_times_ns(120, 2), modes=IMX708_MODES, realtime=False, pattern="columns")
+    with source("picamera2:0?width=640&height=480&fps=120", cam) as src:
+        info = src.open()
+        frame = src.read()
+    assert cam.config["sensor"]["output_size"] == (1536, 864)
+    assert cam.config["lores"]["size"] == cam.config["main"]["size"] == (896, 504)
+    assert cam.lores_squash() == pytest.approx(1.0, abs=0.01)
+    assert frame is not None and frame.gray.shape == (480, 640) and (info.width, info.height) == (640, 480)
+    assert int(frame.gray[0, 0]) == (896 - 640) // 2  # the centre of the configured plane
+    old = cam.create_video_configuration(  # what the source used to ask for: a 4:3 lores beside a 16:9 main
+        main={"size": (1536, 864), "format": "YUV420"},
+        lores={"size": (640, 480), "format": "YUV420"},
+        sensor={"output_size": (1536, 864), "bit_depth": 10},
+    )
+    cam.configure(old)
+    assert cam.lores_squash() == pytest.approx(0.75)  # faces 25 % narrower
+
+
+def test_crop_follows_the_size_libcamera_configured() -> None:
+    """libcamera may round the lores width on validate(); the slice must use the configured size."""
+    cam = FakePicamera2(
+        0, camera_times_ns(120, 2), modes=IMX708_MODES, realtime=False, pattern="columns", lores_align=256
+    )
+    with source("picamera2:0?width=640&height=480&fps=120", cam) as src:
+        frame = src.read()
+    assert cam.config["lores"]["size"] == (768, 504) and cam.config["lores"]["stride"] == 768
+    assert frame is not None and frame.gray.shape == (480, 640)
+    assert int(frame.gray[0, 0]) == (768 - 640) // 2 and int(frame.gray[0, -1]) == ((768 - 640) // 2 + 639) % 200
+
+
+def test_timed_out_job_is_flushed_so_stop_does_not_hang() -> None:
+    cam = FakePicamera2(0, camera_times_ns(90, 2), stall_after=1, realtime=False)
+    src = source("picamera2:0?fps=90&timeout=0.01", cam)
+    src.open()
+    assert src.read() is not None
+    with pytest.raises(SourceError):
+        src.read()
+    assert cam.jobs == ["capture_request"]  # the timed-out job is still queued, as in picamera2
+    src.close()
+    assert cam.calls[-3:] == ["cancel_all_and_flush", "stop", "close"] and not cam.stop_blocked
+    unflushed = FakePicamera2(0, [], stall_after=0, realtime=False)  # without the flush, stop() would hang
+    unflushed.configure(cam.config)
+    unflushed.start()
+    with pytest.raises(TimeoutError):
+        unflushed._next_request(0.01)
+    with pytest.raises(RuntimeError, match="wait forever"):
+        unflushed.stop()
+
+
+def test_numpy_abi_failure_of_picamera2_is_backend_unavailable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A venv NumPy 2 shadowing Debian's 1.24 makes simplejpeg (imported by picamera2) raise ValueError."""
+    package = tmp_path / "picamera2"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        'raise ValueError("numpy.dtype size changed, may indicate binary incompatibility. '
+        'Expected 96 from C header, got 88 from PyObject")\n'
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "picamera2", raising=False)
+    with pytest.raises(BackendUnavailable, match=r"NumPy.*numpy<2"):
+        default_camera_factory(0)
+
+
+def test_old_picamera2_is_refused(caplog: pytest.LogCaptureFixture) -> None:
+    with pytest.raises(BackendUnavailable, match=r"'0\.3\.12' is too old; expected >= 0\.3\.20"):
+        check_picamera2_version("0.3.12")
+    check_picamera2_version("0.3.20")
+    check_picamera2_version("0.3.27")
+    check_picamera2_version(None)
+    assert "version unknown" in caplog.text
 
 
 def test_close_is_idempotent() -> None:

@@ -7,6 +7,8 @@ spine (threads, queues, counting), not about faces.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 import pytest
 
@@ -103,9 +105,21 @@ def test_pause_closes_a_live_camera_and_resume_reopens_it() -> None:
     camera = ResilientSource(factory, watchdog=False)
     daemon, rec = make_daemon(ListSource(0), every=10_000, ring=1000)
     daemon.source = camera
-    threading.Timer(0.2, daemon.controller.pause, args=("button",)).start()
-    threading.Timer(0.5, daemon.controller.resume, args=("button",)).start()
-    threading.Timer(0.8, daemon.stop).start()
+
+    def drive() -> None:  # step on what the daemon did, not on wall-clock timers (robust on a loaded machine)
+        def wait(cond: Callable[[], bool]) -> None:
+            deadline = time.monotonic() + 20
+            while not cond() and time.monotonic() < deadline:
+                time.sleep(0.01)
+
+        wait(lambda: bool(opened) and opened[0].i > 0)
+        daemon.controller.pause("button")
+        wait(lambda: opened[0].closed >= 1)
+        daemon.controller.resume("button")
+        wait(lambda: len(opened) == 2 and opened[1].i > 0)
+        daemon.stop()
+
+    threading.Thread(target=drive, daemon=True).start()
     summary = daemon.run()
     assert len(opened) == 2  # reopened on resume
     assert opened[0].closed >= 1  # closed while paused: the camera light is off

@@ -9,7 +9,7 @@ from types import ModuleType
 import openpyxl
 import pytest
 
-from edge.datasets import DATASETS, Sample, composite_class, load_dataset, parse_aus
+from edge.datasets import DATASETS, Sample, composite_class, load_dataset
 from edge.errors import DatasetError, UnknownBackend
 
 from tests_support import CASME2_HEADER
@@ -33,13 +33,13 @@ def test_registry_loads_every_dataset(dataset_roots: dict[str, Path]) -> None:
 
 def test_unknown_dataset_lists_names(tmp_path: Path) -> None:
     with pytest.raises(UnknownBackend, match="casme2"):
-        load_dataset("smic", tmp_path)
+        load_dataset("smicx", tmp_path)
 
 
 def test_casme2_quirks_and_frame_paths(dataset_roots: dict[str, Path]) -> None:
     samples = by_name(load_dataset("casme2", dataset_roots["casme2"]))
     first = samples["EP02_01f"]
-    assert (first.subject, first.onset, first.apex, first.offset) == ("01", 46, 59, 86)
+    assert (first.subject, first.onset, first.apex, first.offset) == ("01", 46, 61, 90)
     assert first.frame_path(46).is_file() and first.frame_path(46).name == "img46.jpg"
     assert first.composite == "positive" and first.fps == 200 and first.kind == "micro"
     slash = samples["EP03_02"]
@@ -63,52 +63,96 @@ def test_samm_header_row_14_fractional_onset_offset_zero(dataset_roots: dict[str
     assert zero.offset == zero.apex == 820 and zero.composite == "positive"
     assert samples["020_4_1"].kind == "macro"
     assert samples["006_1_2"].source.endswith("row 15")
+    assert samples["011_3_5"].aus == ("AU7asym", "AU12asym")  # SAMM's key: A = asymmetric
+    assert samples["014_2_1"].aus == ("(AU6R|AU12R)", "AU15R")
 
 
-def test_samm_lv_header_row_10_apex_minus_one(dataset_roots: dict[str, Path]) -> None:
-    samples = by_name(load_dataset("samm_lv", dataset_roots["samm_lv"]))
+def test_samm_lv_header_row_10_apex_minus_one_onset_zero_skipped(
+    dataset_roots: dict[str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    loaded = load_dataset("samm_lv", dataset_roots["samm_lv"])
+    samples = by_name(loaded)
+    assert [(row.source[-6:], row.reason) for row in loaded.skipped] == [
+        ("row 14", "onset 0 is missing or < 1; expected a frame >= 1")
+    ]
+    assert "row 14: row skipped: onset 0" in caplog.text and "1 row(s) skipped" in caplog.text
     assert [s.kind for s in samples.values()] == ["macro", "micro", "micro"]
     assert samples["006_1_2"].apex is None and samples["006_1_2"].clip == "006_1"
-    assert samples["006_1_1"].frame_path(566).is_file() and samples["006_1_1"].frame_path(566).name == "006_1_0566.jpg"
+    assert samples["006_1_1"].frame_path(560).is_file() and samples["006_1_1"].frame_path(560).name == "006_1_0560.jpg"
     assert samples["007_6_1"].composite is None and samples["007_6_1"].emotion == ""
 
 
-def test_casme_sq_naming_rules_and_offset_zero(dataset_roots: dict[str, Path]) -> None:
-    samples = by_name(load_dataset("casme_sq", dataset_roots["casme_sq"]))
+def test_casme_sq_naming_rules_offset_zero_coders_class(dataset_roots: dict[str, Path]) -> None:
+    loaded = load_dataset("casme_sq", dataset_roots["casme_sq"])
+    samples = by_name(loaded)
     anger = samples["anger1_1"]
     assert (anger.subject, anger.clip, anger.kind, anger.fps) == ("15", "15_0401girlcrashing", "macro", 30)
-    assert anger.frame_path(557).is_file()
+    assert anger.frame_path(540).is_file()
     disgust = samples["disgust1_1"]
     assert disgust.offset == disgust.apex == 105 and disgust.kind == "micro"
-    assert samples["happy2_3"].clip == "16_0502cup" and samples["happy2_3"].composite == "positive"
-    missing = samples["anger1_2"]
-    assert missing.clip == "16_0401" and missing.quirks and missing.composite is None
+    happy = samples["happy2_3"]
+    assert happy.clip == "16_0502cup" and happy.composite == "positive"
+    assert happy.emotion == "happiness" and "emotion 'happyiness' -> 'happiness'" in happy.quirks
+    others = samples["anger1_2"]  # self-report says anger, the coders' column G says others: no class
+    assert others.clip == "16_0401" and others.emotion == "anger" and others.composite is None
+    apex_zero = samples["anger1_3"]  # coders say surprise although the participant reported sadness
+    assert apex_zero.apex is None and "apex 0 -> unknown" in apex_zero.quirks and apex_zero.composite == "surprise"
+    assert [row.source.rsplit(" ", 1)[-1] for row in loaded.skipped] == ["6"] and "disgust1_2" not in samples
 
 
-def test_casme3_label_sheet(dataset_roots: dict[str, Path]) -> None:
-    samples = by_name(load_dataset("casme3", dataset_roots["casme3"]))
-    assert samples["a"].frame_path(140).is_file() and samples["a"].frame_path(140).parts[-3:] == (
-        "a",
-        "color",
-        "140.jpg",
-    )
-    assert samples["b"].composite == "positive" and samples["b"].offset == 58
-    assert samples["c"].apex is None and samples["c"].aus == ()
+def test_casme3_label_sheet_unambiguous_ids(dataset_roots: dict[str, Path]) -> None:
+    loaded = load_dataset("casme3", dataset_roots["casme3"])
+    samples = by_name(loaded)
+    assert sorted(samples) == ["spNO.1_a_140", "spNO.1_a_170", "spNO.2_a_50", "spNO.2_c_10"]
+    first = samples["spNO.1_a_140"]
+    assert first.clip == "spNO.1_a" and (first.onset, first.apex, first.offset) == (140, 152, 161)
+    assert first.frame_path(140).is_file() and first.frame_path(140).parts[-4:] == ("spNO.1", "a", "color", "140.jpg")
+    assert samples["spNO.2_a_50"].composite == "positive" and samples["spNO.2_a_50"].offset == 58
+    assert samples["spNO.2_c_10"].apex is None and samples["spNO.2_c_10"].aus == ()
+    assert [row.reason for row in loaded.skipped] == ["offset 70 < onset 90; expected onset <= offset"]
     macro = load_dataset("casme3", dataset_roots["casme3"], kind="macro")
     assert {s.kind for s in macro} == {"macro"}
 
 
+def test_casme3_legacy_xls_is_read(tmp_path: Path, maker: ModuleType) -> None:
+    pytest.importorskip("xlwt", reason="xlwt (dev extra) writes the .xls fixture")
+    maker.casme3(tmp_path, suffix=".xls")
+    samples = by_name(load_dataset("casme3", tmp_path))
+    assert sorted(samples) == ["spNO.1_a_140", "spNO.1_a_170", "spNO.2_a_50", "spNO.2_c_10"]
+    assert samples["spNO.1_a_170"].aus == ("AU12R",) and samples["spNO.1_a_170"].source.endswith("row 3")
+
+
+def test_smic_hs_folders(dataset_roots: dict[str, Path]) -> None:
+    loaded = load_dataset("smic", dataset_roots["smic"])
+    samples = by_name(loaded)
+    assert sorted(samples) == ["s1_ne_01", "s1_po_01", "s2_sur_01"]
+    negative = samples["s1_ne_01"]
+    assert (negative.subject, negative.onset, negative.apex, negative.offset) == ("s01", 46243, None, 46260)
+    assert negative.frame_path(46243).is_file() and negative.frame_path(46243).name == "reg_image046243.bmp"
+    assert (negative.composite, negative.fps, negative.kind, negative.aus) == ("negative", 100, "micro", ())
+    assert samples["s2_sur_01"].composite == "surprise" and samples["s2_sur_01"].subject == "s02"
+    reasons = sorted(row.reason for row in loaded.skipped)
+    assert len(reasons) == 2 and "class folder 'happiness' unknown" in reasons[0]
+    assert reasons[1].startswith("no numbered frame files")
+    hs = dataset_roots["smic"] / "SMIC_all_cropped" / "HS"
+    assert [s.name for s in load_dataset("smic", hs)] == [s.name for s in loaded]
+
+
 def test_megc2019_composite_joins_sources(dataset_roots: dict[str, Path], caplog: pytest.LogCaptureFixture) -> None:
-    samples = load_dataset("megc2019", dataset_roots["megc2019"])
-    assert sorted((s.dataset, s.name, s.composite) for s in samples) == [
+    loaded = load_dataset("megc2019", dataset_roots["megc2019"])
+    assert sorted((s.dataset, s.name, s.composite) for s in loaded) == [
         ("casme2", "EP02_01f", "positive"),
         ("casme2", "EP19_06f", "surprise"),
         ("samm", "006_1_2", "negative"),
+        ("smic", "s1_ne_01", "negative"),
     ]
-    assert "SMIC" in caplog.text
+    assert [row.source.rsplit(":", 1)[-1] for row in loaded.skipped] == ["7", "6"]
+    assert "label '3' is not 0, 1 or 2" in loaded.skipped[0].reason
+    assert "samm 099/099_9_9 is not in that dataset's files" in loaded.skipped[1].reason
+    assert "megc2019: 4 samples" in caplog.text
 
 
-def test_composite_mapping_and_aus() -> None:
+def test_composite_mapping() -> None:
     assert [composite_class(e) for e in ("Repression", "contempt", "happy", "Surprise", "others", "")] == [
         "negative",
         "negative",
@@ -117,10 +161,6 @@ def test_composite_mapping_and_aus() -> None:
         None,
         None,
     ]
-    assert parse_aus("AU1+AU2+5B") == ("AU1", "AU2", "AU5")
-    assert parse_aus(12.0) == ("AU12",)
-    assert parse_aus("L12 + R14, 25?") == ("AU12L", "AU14R", "25?")
-    assert parse_aus(None) == ()
 
 
 def _broken(path: Path, rows: list[list[object]], title: str = "Sheet1") -> Path:
@@ -139,17 +179,24 @@ def test_samm_without_header_names_row_14(tmp_path: Path) -> None:
         load_dataset("samm", path)
 
 
-def test_casme2_bad_onset_names_row_and_column(tmp_path: Path) -> None:
+def test_bad_rows_are_skipped_with_their_row_and_reason(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     header = list(CASME2_HEADER)
-    rows: list[list[object]] = [header, ["01", "EP02_01f", None, 46, 59, 86, None, "12", "happiness"]]
+    rows: list[list[object]] = [header, ["01", "EP02_01f", None, 46, 61, 90, None, "12", "happiness"]]
     rows.append(["02", "EP01_01", None, "abc", 3, 9, None, "4", "fear"])
-    with pytest.raises(DatasetError, match=r"coding\.xlsx sheet 'Sheet1' row 3: column 'OnsetFrame': 'abc'"):
-        load_dataset("casme2", _broken(tmp_path / "coding.xlsx", rows))
+    rows.append(["03", "EP01_02", None, 40, None, 10, None, "4", "fear"])
+    loaded = load_dataset("casme2", _broken(tmp_path / "coding.xlsx", rows))
+    assert [s.name for s in loaded] == ["EP02_01f"]
+    assert [(row.source.rsplit(" ", 2)[-1], row.reason) for row in loaded.skipped] == [
+        ("3", "column 'OnsetFrame': 'abc' is not a frame number; expected an integer"),
+        ("4", "offset 10 < onset 40; expected onset <= offset"),
+    ]
+    assert caplog.text.count("row skipped") == 2
+    assert "casme2: 1 samples from" in loaded.summary() and "2 row(s) skipped (row 3: column" in loaded.summary()
 
 
-def test_offset_before_onset_and_bad_kind(tmp_path: Path) -> None:
+def test_a_file_of_only_bad_rows_raises(tmp_path: Path) -> None:
     header = list(CASME2_HEADER)
-    with pytest.raises(DatasetError, match="row 2: offset 10 < onset 40"):
+    with pytest.raises(DatasetError, match=r"every one of 1 rows is bad .*row 2: offset 10 < onset 40"):
         load_dataset("casme2", _broken(tmp_path / "c.xlsx", [header, ["01", "x", None, 40, None, 10, None, "", ""]]))
     pre: list[list[object]] = [[f"meta {i}"] for i in range(9)]
     lv: list[object] = [
@@ -168,22 +215,29 @@ def test_offset_before_onset_and_bad_kind(tmp_path: Path) -> None:
         load_dataset("samm_lv", _broken(tmp_path / "lv.xlsx", bad))
 
 
-def test_casme_sq_unknown_video_and_composite_label(tmp_path: Path, maker: ModuleType) -> None:
+def test_casme_sq_unknown_video_is_skipped(tmp_path: Path, maker: ModuleType) -> None:
     root = tmp_path / "sq"
     path = maker.casme_sq(root)
     book = openpyxl.load_workbook(path)
-    book.worksheets[0].append([1, "fear9_1", 1, 2, 3, "4", "1", "micro-expression", "negative"])
+    book.worksheets[0].append([1, "fear9_1", 1, 2, 3, "4", "negative", "micro-expression", "fear"])
+    book.worksheets[0].append([1, "anger1_9", 1, 2, 3, "4", "objective", "micro-expression", "fear"])
     book.save(path)
-    with pytest.raises(DatasetError, match=r"row 5: video 'fear9' of 'fear9_1' is not in 'naming rule2'"):
-        load_dataset("casme_sq", root)
-    csv_path = tmp_path / "composite.csv"
-    csv_path.write_text("samm,006,006_1_2,0\nsamm,006,006_1_3,3\n", encoding="utf-8")
-    with pytest.raises(DatasetError, match=r"composite\.csv:2: label '3'"):
-        load_dataset("megc2019", csv_path)
+    reasons = [row.reason for row in load_dataset("casme_sq", root).skipped]
+    assert "video 'fear9' of 'fear9_1' is not in 'naming rule2'" in reasons[1]
+    assert "class (column G) 'objective' unknown" in reasons[2]
 
 
-def test_not_an_xlsx(tmp_path: Path) -> None:
+def test_smic_without_subject_folders(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match=r"smic: no subject folders \(s1/micro/...\)"):
+        load_dataset("smic", tmp_path)
+
+
+def test_not_an_xlsx_or_xls(tmp_path: Path) -> None:
     path = tmp_path / "coding.xlsx"
     path.write_text("not a workbook", encoding="utf-8")
-    with pytest.raises(DatasetError, match="cannot open"):
+    with pytest.raises(DatasetError, match=r"cannot open as an \.xlsx"):
         load_dataset("casme2", path)
+    legacy = tmp_path / "labels.xls"
+    legacy.write_text("not a workbook", encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"cannot open as an \.xls workbook"):
+        load_dataset("casme3", legacy)

@@ -169,8 +169,13 @@ def test_backend_and_engine_cache(tmp_path: Path) -> None:
     sums = write_models(tmp_path / "models")
     cache = tmp_path / "var" / "lib" / "glimpse" / "engines"
     cache.mkdir(parents=True)
-    (cache / f"face_detector-{sums['face_detector.onnx'][:16]}-trt10.3.0-orin.engine").write_bytes(b"x")
+    face = cache / f"face_detector-{sums['face_detector.onnx'][:16]}-trt10.3.0-orin-b32-fp16-ws256.engine"
+    face.write_bytes(b"x")
     (cache / f"me_engine-{sums['me_engine.onnx'][:16]}-trt8.5.2-orin.engine").write_bytes(b"x")
+    findings = {f.check: f for f in check_engine_cache(ctx_for(tmp_path, settings=trt, importer=importer))}
+    unfinished = findings["engine face_detector"]
+    assert unfinished.status is Status.FAIL and "sidecar" in unfinished.detail
+    face.with_suffix(".json").write_text("{}")
     findings = {f.check: f for f in check_engine_cache(ctx_for(tmp_path, settings=trt, importer=importer))}
     assert findings["engine face_detector"].status is Status.OK
     assert (
