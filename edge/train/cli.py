@@ -103,7 +103,14 @@ def train_install_hint() -> str:
     checkout = Path(edge.__file__).resolve().parents[1]
     if (checkout / "pyproject.toml").is_file():
         return f"{sys.executable} -m pip install -e '{checkout}[train]'"
-    return f"{sys.executable} -m pip install 'torch>=2.1' 'onnx>=1.15' 'openpyxl>=3.1' (Glimpse is not on PyPI)"
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:  # an installed (non-editable) Glimpse: its own metadata lists the extra
+        wanted = [r.partition(";")[0].strip() for r in requires("glimpse-edge") or [] if 'extra == "train"' in r]
+    except PackageNotFoundError:
+        wanted = []
+    quoted = " ".join(f"'{req}'" for req in wanted or ["torch"])
+    return f"{sys.executable} -m pip install {quoted} (Glimpse is not published on PyPI)"
 
 
 def _train_synthetic(args: argparse.Namespace) -> int:

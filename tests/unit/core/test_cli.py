@@ -93,6 +93,16 @@ def test_demo_says_what_a_missed_expression_was_found_as() -> None:
     assert lines[2] == "  1/2 rendered expressions spotted, 1 event(s) overlapping a missed one, 1 other event(s)"
 
 
+def test_train_hint_outside_a_checkout_lists_the_extra_from_the_metadata(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import edge
+
+    monkeypatch.setattr(edge, "__file__", str(tmp_path / "site-packages" / "edge" / "__init__.py"))
+    hint = train_install_hint()
+    assert "-m pip install 'torch>=2.1' 'onnx>=1.15'" in hint and "glimpse-edge[train]" not in hint
+
+
 def test_train_without_pytorch_names_the_install_command_of_this_checkout(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
