@@ -3,7 +3,10 @@
 The capture thread never blocks on analysis: frames go into a bounded ring
 and, when analysis falls behind, the oldest frame is dropped and counted.
 The analysis thread runs the :class:`~edge.pipeline.Analyzer`; events go to
-the :class:`~edge.events.bus.EventBus`, whose own thread feeds the sinks.
+the :class:`~edge.sinks.bus.EventBus`, whose own thread feeds the sinks. A
+stats timer publishes the daemon's stats snapshot to the bus (and to stats
+listeners such as the systemd reporter) every ``bus.stats_interval_s``: the
+daemon pushes its data, nobody calls back into it from another thread.
 SIGINT/SIGTERM stop capture, drain the ring, flush the spotter and deliver
 every event before the daemon returns.
 """
@@ -14,19 +17,23 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from edge.capture.base import Frame, FrameSource
 from edge.config import GlimpseConfig
 from edge.control import Controller
 from edge.errors import GlimpseError
-from edge.events.bus import EventBus
 from edge.events.model import DeviceState, Event
 from edge.pipeline import Analyzer
 from edge.sinks.base import Sink
+from edge.sinks.bus import EventBus
+
+if TYPE_CHECKING:
+    from edge.dashboard.feed import DashboardFeed
+    from edge.events.store import EventStore
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +133,10 @@ class Daemon:
 
         daemon = Daemon(config, source, analyzer, sinks)
         summary = daemon.run()
+
+    ``store`` and ``dashboard_feed`` are the event store and the dashboard's
+    sink when the caller built them (the dashboard is served on both); the
+    feed must already be one of ``sinks``.
     """
 
     def __init__(
@@ -138,6 +149,8 @@ class Daemon:
         controller: Controller | None = None,
         on_frame: Callable[[], None] | None = None,
         lossless: bool = False,
+        store: EventStore | None = None,
+        dashboard_feed: DashboardFeed | None = None,
     ) -> None:
         self.config = config
         self.source = source
@@ -146,14 +159,15 @@ class Daemon:
         self.controller = controller or Controller()
         self._stop = threading.Event()
         self.ring = FrameRing(config.capture.ring_frames, lossless=lossless, abort=self._stop)
-        self.bus = EventBus(
-            sinks,
-            queue_size=config.bus.queue_size,
-            stats_interval_s=config.bus.stats_interval_s,
-            stats=self.stats,
-        )
+        self.bus = EventBus(sinks, queue_size=config.bus.queue_size)
+        self.store = store
+        self.dashboard_feed = dashboard_feed
         self.dashboard_url: str | None = None
         self._frame_listeners: list[Callable[[], None]] = [on_frame] if on_frame else []
+        self._stats_listeners: list[Callable[[Mapping[str, Any]], None]] = []
+        self._stats_done = threading.Event()
+        self._face_present = False
+        self._state_lock = threading.Lock()
         self._reset_pending = threading.Event()
         self._capture_done = threading.Event()
         self._summary = RunSummary()
@@ -175,15 +189,21 @@ class Daemon:
         """Call ``listener()`` on the analysis thread after every analysed frame (keep it cheap)."""
         self._frame_listeners.append(listener)
 
+    def add_stats_listener(self, listener: Callable[[Mapping[str, Any]], None]) -> None:
+        """Call ``listener(snapshot)`` on the stats timer's thread with every stats snapshot (keep it cheap)."""
+        self._stats_listeners.append(listener)
+
     def run(self) -> RunSummary:
         """Block until the source ends or :meth:`stop`; deliver every event; return a summary."""
         t0 = time.monotonic()
         self.bus.start()
         capture = threading.Thread(target=self._capture_loop, name="glimpse-capture", daemon=True)
         analysis = threading.Thread(target=self._analysis_loop, name="glimpse-analysis", daemon=True)
+        timer = threading.Thread(target=self._stats_loop, name="glimpse-stats", daemon=True)
         self._publish_state("starting", "start")  # "running" (camera active) once the source has opened
         capture.start()
         analysis.start()
+        timer.start()
         try:
             while analysis.is_alive():
                 analysis.join(0.2)
@@ -191,11 +211,13 @@ class Daemon:
             self.stop()
             analysis.join()
         capture.join(5.0)
+        self._stats_done.set()
+        timer.join(5.0)
         self._summary.wall_s = time.monotonic() - t0
         self._publish_state("error" if self._summary.error else "stopped", "shutdown")
         self._summary.stats = self.stats()
         self.bus.close()
-        self.analyzer.stages.close()
+        self.analyzer.close()
         return self._summary
 
     def stats(self) -> dict[str, Any]:
@@ -210,7 +232,7 @@ class Daemon:
             face_found_rate=round(self.analyzer.face_found_rate, 4),
             events_total=self.bus.events_published,
             events_dropped=self.bus.events_dropped,
-            camera=dict(getattr(self.source, "stats", {}) or {}),
+            camera=dict(self.source.stats),
             score_history=self._score_history.points(),
         )
         return snap
@@ -220,7 +242,7 @@ class Daemon:
         try:
             self.source.open()
             self._publish_state("running" if not self.controller.paused else "paused", "source opened")
-            live = bool(getattr(self.source, "live", False))
+            live = self.source.live
             while not self._stop.is_set():
                 if self.controller.paused:
                     self._hold_paused(live)
@@ -264,6 +286,9 @@ class Daemon:
                 events = self.analyzer.process(frame, arrival_ns)
                 self.metrics.fps_out.tick()
                 self._score_history.add(time.time(), self.analyzer.last_score)
+                if self.analyzer.face_present != self._face_present:
+                    self._face_present = self.analyzer.face_present
+                    self._publish_state(None, "face" if self._face_present else "no face")
                 for listener in self._frame_listeners:
                     listener()
                 self._emit(events)
@@ -284,23 +309,41 @@ class Daemon:
             self._last_event_id = event.id
             self.bus.publish_event(event)
 
+    def _stats_loop(self) -> None:
+        interval_s = self.config.bus.stats_interval_s
+        while not self._stats_done.wait(interval_s):
+            snapshot = self.stats()
+            self.bus.publish_stats(snapshot)
+            for listener in self._stats_listeners:
+                try:
+                    listener(snapshot)
+                except Exception:  # a listener must not stop the stats of the others
+                    logger.exception("stats listener failed")
+
     # -- state --------------------------------------------------------------------------
     def _on_pause(self, paused: bool, reason: str) -> None:
         if paused:
             self._reset_pending.set()  # the analysis thread resets its own state
         self._publish_state("paused" if paused else "running", reason)
 
-    def _publish_state(self, state: str, reason: str) -> None:
-        self._state = state
-        running = state == "running"
-        self.bus.publish_state(
-            DeviceState(
-                state=state,  # type: ignore[arg-type]
-                capturing=running and not self.controller.paused,
-                paused=self.controller.paused,
-                face_present=self.analyzer.face_found_rate > 0,
-                last_event_id=self._last_event_id,
-                reason=reason,
-                t=datetime.now(timezone.utc),
+    def _publish_state(self, state: str | None, reason: str) -> None:
+        """Publish ``state`` (None: the current one, e.g. when only ``face_present`` changed).
+
+        Called from the controller's, the analysis and the main thread; the lock keeps a face change from
+        re-publishing a state that a pause has just replaced (``publish_state`` never blocks).
+        """
+        with self._state_lock:
+            if state is not None:
+                self._state = state
+            running = self._state == "running"
+            self.bus.publish_state(
+                DeviceState(
+                    state=self._state,  # type: ignore[arg-type]
+                    capturing=running and not self.controller.paused,
+                    paused=self.controller.paused,
+                    face_present=running and self._face_present,
+                    last_event_id=self._last_event_id,
+                    reason=reason,
+                    t=datetime.now(timezone.utc),
+                )
             )
-        )

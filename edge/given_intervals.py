@@ -24,7 +24,7 @@ from pathlib import Path
 from edge.capture.base import FrameSource
 from edge.engine.base import Classifier
 from edge.errors import UsageError
-from edge.events.factory import EventFactory
+from edge.eventfactory import EventFactory
 from edge.events.model import Event
 from edge.face.base import FaceObservation, FaceTracker
 from edge.spotting.base import Interval
@@ -146,7 +146,7 @@ def classify_given_intervals(
                 break
             number = frame.index + 1
             result.frames_read = number
-            factory.clock.anchor(frame.t_ns)
+            factory.anchor(frame.t_ns)
             face = tracker.process(frame)
             t_ns[number] = frame.t_ns
             if number in needed:

@@ -1,4 +1,4 @@
-"""Per-stage latency, frame rates and counters kept by the daemon.
+"""Per-stage latency and frame rates kept by the daemon.
 
 Latencies are kept in a bounded ring per stage (the last ``window`` samples)
 so percentiles describe recent behaviour and memory stays constant.
@@ -25,18 +25,30 @@ def peak_rss_mb() -> float:
 
 
 class RateMeter:
-    """Events per second over a sliding window of timestamps."""
+    """Events per second over a sliding window of timestamps.
+
+    Thread-safe: the capture and analysis threads tick it while the output,
+    HTTP and sd_notify threads read the rate.
+    """
 
     def __init__(self, window_s: float = 2.0) -> None:
         self._window_ns = int(window_s * 1e9)
         self._times: deque[int] = deque()
-        self.total = 0
+        self._lock = threading.Lock()
+        self._total = 0
+
+    @property
+    def total(self) -> int:
+        """Ticks since creation."""
+        with self._lock:
+            return self._total
 
     def tick(self, now_ns: int | None = None) -> None:
         now = time.monotonic_ns() if now_ns is None else now_ns
-        self._times.append(now)
-        self.total += 1
-        self._trim(now)
+        with self._lock:
+            self._times.append(now)
+            self._total += 1
+            self._trim(now)
 
     def _trim(self, now: int) -> None:
         while self._times and now - self._times[0] > self._window_ns:
@@ -44,15 +56,17 @@ class RateMeter:
 
     def rate(self, now_ns: int | None = None) -> float:
         now = time.monotonic_ns() if now_ns is None else now_ns
-        self._trim(now)
-        if len(self._times) < 2:
-            return 0.0
-        span = self._times[-1] - self._times[0]
-        return (len(self._times) - 1) * 1e9 / span if span > 0 else 0.0
+        with self._lock:
+            self._trim(now)
+            if len(self._times) < 2:
+                return 0.0
+            span = self._times[-1] - self._times[0]
+            count = len(self._times)
+        return (count - 1) * 1e9 / span if span > 0 else 0.0
 
 
 class Metrics:
-    """Thread-safe counters, rates and stage latencies.
+    """Thread-safe rates and stage latencies.
 
     Usage::
 
@@ -67,8 +81,6 @@ class Metrics:
         self._window = window
         self._stages: dict[str, deque[float]] = {}
         self._stage_totals: dict[str, tuple[int, float]] = {}
-        self.counters: dict[str, int] = {}
-        self.gauges: dict[str, Any] = {}
         self.fps_in = RateMeter()
         self.fps_out = RateMeter()
         self.started = time.monotonic()
@@ -89,14 +101,6 @@ class Metrics:
             ring.append(ms)
             n, total = self._stage_totals.get(name, (0, 0.0))
             self._stage_totals[name] = (n + 1, total + ms)
-
-    def incr(self, name: str, by: int = 1) -> None:
-        with self._lock:
-            self.counters[name] = self.counters.get(name, 0) + by
-
-    def set(self, name: str, value: Any) -> None:
-        with self._lock:
-            self.gauges[name] = value
 
     def stage_summary(self) -> dict[str, dict[str, float]]:
         with self._lock:
@@ -119,9 +123,6 @@ class Metrics:
 
     def snapshot(self) -> dict[str, Any]:
         """Numbers and short strings only: safe for every sink."""
-        with self._lock:
-            counters = dict(self.counters)
-            gauges = dict(self.gauges)
         return {
             "uptime_s": round(time.monotonic() - self.started, 3),
             "fps_in": round(self.fps_in.rate(), 2),
@@ -130,6 +131,4 @@ class Metrics:
             "frames_analyzed": self.fps_out.total,
             "stage_ms": self.stage_summary(),
             "peak_rss_mb": round(peak_rss_mb(), 1),
-            **counters,
-            **gauges,
         }

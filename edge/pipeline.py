@@ -14,8 +14,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from edge.capture.base import Frame
+from edge.closing import Closeable
 from edge.engine.base import Classifier
-from edge.events.factory import EventFactory
+from edge.eventfactory import EventFactory
 from edge.events.model import Event
 from edge.face.base import FaceObservation, FaceTracker
 from edge.metrics import Metrics
@@ -35,15 +36,17 @@ class Stages:
     classifier: Classifier
 
     def close(self) -> None:
-        for stage in (self.tracker, self.motion, self.classifier):
+        """Close every stage (each close is idempotent)."""
+        for stage in (self.tracker, self.motion, self.spotter, self.classifier):
             stage.close()
 
 
-class Analyzer:
+class Analyzer(Closeable):
     """Runs the stages on each frame and returns the events that became known.
 
-    ``history_ms`` bounds how far back an onset may lie (longer intervals are
-    classified from the oldest observation still held).
+    It owns its stages: ``close()`` (or leaving ``with analyzer:``) closes
+    them. ``history_ms`` bounds how far back an onset may lie (longer
+    intervals are classified from the oldest observation still held).
     """
 
     def __init__(self, stages: Stages, factory: EventFactory, metrics: Metrics, history_ms: float = 5000.0) -> None:
@@ -56,22 +59,23 @@ class Analyzer:
         self.faces_seen = 0
         self.frames_seen = 0
         self.last_score = 0.0
+        self.face_present = False
 
     def process(self, frame: Frame, arrival_ns: int | None = None) -> list[Event]:
-        self.factory.clock.anchor(frame.t_ns)
+        if self.frames_seen == 0:
+            self.factory.anchor(frame.t_ns)
         self.frames_seen += 1
         with self.metrics.stage("face"):
             face = self.stages.tracker.process(frame)
         if face.found:
             self.faces_seen += 1
+        self.face_present = face.found
         self._remember(frame, face, arrival_ns if arrival_ns is not None else time.monotonic_ns())
         with self.metrics.stage("motion"):
             sample = self.stages.motion.process(face)
         with self.metrics.stage("spotting"):
             intervals = self.stages.spotter.update(sample)
-        score = getattr(self.stages.spotter, "score", None)
-        if isinstance(score, (int, float)):
-            self.last_score = float(score)
+        self.last_score = float(self.stages.spotter.score)
         return self._classify(intervals)
 
     def flush(self) -> list[Event]:
@@ -87,6 +91,11 @@ class Analyzer:
         self.stages.spotter.reset()
         self._faces.clear()
         self._arrival_ns.clear()
+        self.face_present = False
+
+    def close(self) -> None:
+        """Close the stages; idempotent."""
+        self.stages.close()
 
     @property
     def face_found_rate(self) -> float:

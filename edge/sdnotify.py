@@ -1,4 +1,4 @@
-"""A small systemd ``sd_notify`` client, a frame-driven watchdog feeder and credentials.
+"""A small systemd ``sd_notify`` client and a frame-driven watchdog feeder.
 
 The protocol is a datagram of ``KEY=VALUE`` lines sent to the AF_UNIX socket
 named by ``$NOTIFY_SOCKET`` (a path, or an abstract socket when it starts with
@@ -25,7 +25,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 from edge.closing import Closeable
 
@@ -167,23 +166,3 @@ class WatchdogFeeder:
         sent = self._notifier.watchdog()
         self.pings += int(sent)
         return sent
-
-
-def read_credential(name: str, environ: Mapping[str, str] | None = None) -> str | None:
-    """A secret passed by systemd ``LoadCredential=`` (``$CREDENTIALS_DIRECTORY/<name>``).
-
-    Returns None when not running under systemd, when the credential is absent
-    or when it is empty (the unit's ``SetCredential=<name>:`` default), with
-    one trailing newline stripped.
-    """
-    env = os.environ if environ is None else environ
-    directory = env.get("CREDENTIALS_DIRECTORY")
-    if not directory:
-        return None
-    path = Path(directory) / name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    text = text[:-1] if text.endswith("\n") else text
-    return text or None

@@ -12,9 +12,9 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from edge.capture.base import FrameSource
 from edge.capture.registry import configured_uri, is_camera, open_source
@@ -25,8 +25,7 @@ from edge.daemon import Daemon, RunSummary
 from edge.metrics import Metrics
 from edge.sdnotify import SdNotifier, WatchdogFeeder
 from edge.sinks.base import Sink
-from edge.sinks.registry import build_sinks
-from edge.sinks.store import StoreSink
+from edge.sinks.registry import build_sinks, open_store
 from edge.stages import build_analyzer
 
 if TYPE_CHECKING:
@@ -38,18 +37,39 @@ logger = logging.getLogger(__name__)
 def build_daemon(
     config: GlimpseConfig, extra_sinks: Sequence[Sink] = (), controller: Controller | None = None
 ) -> Daemon:
-    """A ready-to-run daemon for ``config`` (nothing is opened yet but the models and the store)."""
+    """A ready-to-run daemon for ``config`` (nothing is opened yet but the models and the store).
+
+    The event store is opened once, here: its sink writes to it and the
+    dashboard (when ``dashboard.enabled``) reads it; the dashboard's feed is
+    one of the bus's sinks from the start.
+    """
     controller = controller or Controller()
     source = open_camera_or_source(config)
     analyzer = build_analyzer(config, config.source.uri, Metrics())
     try:
-        sinks = [*build_sinks(config, controller), *extra_sinks]
+        store = open_store(config)
+        sinks = build_sinks(config, controller, store)
     except BaseException:
-        analyzer.stages.close()
+        analyzer.close()
         raise
+    feed = None
+    if config.dashboard.enabled:
+        from edge.dashboard.feed import DashboardFeed
+
+        feed = DashboardFeed(max_clients=config.dashboard.max_stream_clients)
+        sinks.append(feed)
     # Files and generated clips are analysed frame by frame (the capture thread waits); cameras drop the oldest.
     lossless = not is_camera(config.source.uri)
-    return Daemon(config, source, analyzer, sinks, controller=controller, lossless=lossless)
+    return Daemon(
+        config,
+        source,
+        analyzer,
+        [*sinks, *extra_sinks],
+        controller=controller,
+        lossless=lossless,
+        store=store,
+        dashboard_feed=feed,
+    )
 
 
 def open_camera_or_source(config: GlimpseConfig) -> FrameSource:
@@ -57,13 +77,12 @@ def open_camera_or_source(config: GlimpseConfig) -> FrameSource:
     uri = configured_uri(config.source)
     if not is_camera(uri):
         return open_source(uri)
-    source = ResilientSource(
+    return ResilientSource(
         lambda: open_source(uri),
         reopen_backoff_s=config.capture.reopen_backoff_s,
         stall_timeout_s=config.capture.stall_timeout_s,
+        scheme=uri.partition(":")[0],
     )
-    source.live = True  # closed during a privacy pause
-    return source
 
 
 class SystemdReporter:
@@ -72,11 +91,13 @@ class SystemdReporter:
     def __init__(self, daemon: Daemon, notifier: SdNotifier, period_s: float = 1.0) -> None:
         self.daemon = daemon
         self.notifier = notifier
+        self._stats: Mapping[str, Any] = {}  # the latest snapshot the daemon's stats timer pushed
         self.feeder = WatchdogFeeder.from_environ(notifier)
         self._ready = threading.Event()
         self._period_s = period_s
         self._thread = threading.Thread(target=self._loop, name="glimpse-sdnotify", daemon=True)
         daemon.add_frame_listener(self._on_frame)
+        daemon.add_stats_listener(self._on_stats)
         daemon.controller.subscribe(lambda paused, reason: self.feeder.set_paused(paused))
         self.feeder.set_paused(daemon.controller.paused)
 
@@ -84,6 +105,9 @@ class SystemdReporter:
         self.feeder.frame_analyzed()
         if not self._ready.is_set():
             self._ready.set()
+
+    def _on_stats(self, stats: Mapping[str, Any]) -> None:
+        self._stats = stats
 
     def start(self) -> None:
         if self.notifier.enabled:
@@ -98,9 +122,9 @@ class SystemdReporter:
                 sent_ready = self.notifier.ready("analysing")
             self.feeder.tick()
             now = time.monotonic()
-            if now - last_status >= 5.0:
+            stats = self._stats
+            if now - last_status >= 5.0 and stats:
                 last_status = now
-                stats = self.daemon.stats()
                 self.notifier.status(
                     f"{stats['state']}: {stats['fps_out']:.0f} fps, {stats['events_total']} events, "
                     f"{stats['dropped_frames']} dropped"
@@ -113,15 +137,12 @@ class SystemdReporter:
 
 
 def attach_dashboard(daemon: Daemon) -> DashboardServer | None:
-    """Serve the dashboard on the daemon's store and controller, if ``dashboard.enabled``; return it started."""
-    config = daemon.config
-    stores = [s for s in daemon.bus.sinks if isinstance(s, StoreSink)]
-    if not config.dashboard.enabled or not stores:
+    """Serve the dashboard on the daemon's store, feed and controller (built with it); return it started."""
+    if daemon.store is None or daemon.dashboard_feed is None:
         return None
     from edge.dashboard.server import DashboardServer
 
-    server = DashboardServer(config, stores[0].store, daemon.controller, daemon.stats)
-    daemon.bus.sinks.append(server.feed)
+    server = DashboardServer(daemon.config, daemon.store, daemon.controller, feed=daemon.dashboard_feed)
     url = server.start()
     logger.info("dashboard on %s (no video or images are served)", url)
     daemon.dashboard_url = url
@@ -142,7 +163,7 @@ def run_daemon(
         server = attach_dashboard(daemon) if dashboard else None
     except BaseException:
         daemon.bus.close()  # nothing ran yet: release the sinks and the models
-        daemon.analyzer.stages.close()
+        daemon.analyzer.close()
         raise
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):

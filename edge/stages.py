@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from edge.config import GlimpseConfig
-from edge.events.factory import EventFactory, SensorClock
+from edge.eventfactory import EventFactory
 from edge.metrics import Metrics
 from edge.pipeline import Analyzer, Stages
 
@@ -38,6 +38,6 @@ def build_stages(config: GlimpseConfig) -> Stages:
 def build_analyzer(config: GlimpseConfig, source_id: str, metrics: Metrics | None = None) -> Analyzer:
     """An analyzer whose events carry ``device.id`` and ``source_id``."""
     stages = build_stages(config)
-    factory = EventFactory(config.device.id, source_id, SensorClock())
+    factory = EventFactory(config.device.id, source_id)
     history_ms = config.spotting.max_ms + 1000.0
     return Analyzer(stages, factory, metrics or Metrics(), history_ms=history_ms)

@@ -76,7 +76,7 @@ def analyze(video: Path, spotter: str) -> tuple[list[tuple[object, ...]], dict[s
     try:
         summary = run_sequential(open_source(f"file:{quote(str(video), safe='/')}?realtime=false"), analyzer)
     finally:
-        analyzer.stages.close()
+        analyzer.close()
     rows: list[tuple[object, ...]] = [
         (
             video.stem,

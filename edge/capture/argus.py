@@ -76,7 +76,7 @@ class ArgusSource(SourceBase):
         capture_factory: CaptureFactory | None = None,
         clock_ns: Callable[[], int] = time.monotonic_ns,
     ) -> None:
-        super().__init__()
+        super().__init__(uri.scheme)
         self.uri = uri
         try:
             self.sensor_id = int(uri.target or "0")

@@ -7,12 +7,15 @@ counted as dropped frames by :class:`DropCounter`; nothing hides them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
+
+from edge.capture.registry import CAMERA_SCHEMES
 
 GrayImage = npt.NDArray[np.uint8]
 
@@ -58,6 +61,14 @@ class FrameSource(Protocol):
     def dropped_frames(self) -> int:
         """Frames lost before they reached :meth:`read`, from timestamp gaps."""
 
+    @property
+    def live(self) -> bool:
+        """A camera (its scheme is in ``CAMERA_SCHEMES``): closed during a privacy pause, reopened when it fails."""
+
+    @property
+    def stats(self) -> Mapping[str, Any]:
+        """Health counters the daemon publishes (reopens, stalls, ...); empty when the source keeps none."""
+
     def close(self) -> None:
         """Release the device; idempotent."""
 
@@ -74,9 +85,10 @@ class FrameSource(Protocol):
 
 
 class SourceBase:
-    """Shared context-manager behaviour and drop counting for sources."""
+    """Shared context-manager behaviour, drop counting and ``live`` (from the URI scheme) for sources."""
 
-    def __init__(self) -> None:
+    def __init__(self, scheme: str = "") -> None:
+        self.scheme = scheme
         self._drops = DropCounter()
         self._index = 0
 
@@ -96,6 +108,14 @@ class SourceBase:
     @property
     def dropped_frames(self) -> int:
         return self._drops.dropped
+
+    @property
+    def live(self) -> bool:
+        return self.scheme in CAMERA_SCHEMES
+
+    @property
+    def stats(self) -> Mapping[str, Any]:
+        return {}
 
     def __enter__(self) -> SourceBase:
         self.open()

@@ -48,10 +48,8 @@ def check_video_path(path: Path) -> None:
 class FileSource(SourceBase):
     """Frames of a video file as gray images with paced timestamps."""
 
-    live = False
-
     def __init__(self, uri: SourceURI) -> None:
-        super().__init__()
+        super().__init__(uri.scheme)
         self.uri = uri
         self.path = Path(uri.target)
         self._fps_override = uri.get_float("fps", 0.0)

@@ -155,7 +155,7 @@ class Picamera2Source(SourceBase):
     """
 
     def __init__(self, uri: SourceURI, *, camera_factory: CameraFactory | None = None) -> None:
-        super().__init__()
+        super().__init__(uri.scheme)
         self.uri = uri
         try:
             self.camera_num = int(uri.target or "0")

@@ -51,9 +51,6 @@ class ResilientSource(SourceBase):
     service manager restarts (``Restart=on-failure``).
     """
 
-    #: A live camera: the daemon closes it during a privacy pause.
-    live = True
-
     def __init__(
         self,
         factory: SourceFactory,
@@ -64,8 +61,9 @@ class ResilientSource(SourceBase):
         max_reopens: int | None = None,
         watchdog: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        scheme: str = "",
     ) -> None:
-        super().__init__()
+        super().__init__(scheme)
         self._factory = factory
         self.reopen_backoff_s = reopen_backoff_s
         self.stall_timeout_s = stall_timeout_s
@@ -83,7 +81,7 @@ class ResilientSource(SourceBase):
         self._index = 0
         self._drops_before = 0
         self._last_frame_at: float | None = None
-        self.stats: dict[str, Any] = {
+        self._stats: dict[str, Any] = {
             "connected": False,
             "reopens": 0,
             "stalls": 0,
@@ -91,6 +89,11 @@ class ResilientSource(SourceBase):
             "last_error": "",
             "outage_s": 0.0,
         }
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        """Reopens, stalls, errors, the last error, outage seconds and whether the camera is connected now."""
+        return dict(self._stats)
 
     @property
     def dropped_frames(self) -> int:
@@ -113,7 +116,7 @@ class ResilientSource(SourceBase):
         with self._lock:
             self._inner = inner
             self._stalled = False
-        self.stats["connected"] = True
+        self._stats["connected"] = True
         self._last_frame_at = self._clock()
         return info
 
@@ -163,10 +166,10 @@ class ResilientSource(SourceBase):
         with self._lock:
             stalled = self._stalled
         if stalled or silent_s >= self.stall_timeout_s:
-            self.stats["stalls"] += int(not stalled)  # the watchdog counted its own stall
-        self.stats["errors"] += 1
-        self.stats["last_error"] = why
-        self.stats["connected"] = False
+            self._stats["stalls"] += int(not stalled)  # the watchdog counted its own stall
+        self._stats["errors"] += 1
+        self._stats["last_error"] = why
+        self._stats["connected"] = False
         logger.warning("camera failed after %.1f s without frames: %s", silent_s, why)
         return why
 
@@ -179,13 +182,13 @@ class ResilientSource(SourceBase):
         try:
             self._open_inner()
         except Exception as exc:  # any failure to reopen is retried with a longer wait
-            self.stats["last_error"] = f"reopen failed: {exc}"
+            self._stats["last_error"] = f"reopen failed: {exc}"
             logger.warning("camera reopen failed (next try in up to %.1f s): %s", min(delay_s * 2, 30.0), exc)
             return False
         finally:
-            self.stats["outage_s"] += self._clock() - started
-        self.stats["reopens"] += 1
-        logger.info("camera reopened (%d reopen(s) so far)", self.stats["reopens"])
+            self._stats["outage_s"] += self._clock() - started
+        self._stats["reopens"] += 1
+        logger.info("camera reopened (%d reopen(s) so far)", self._stats["reopens"])
         return True
 
     def _retire_inner(self) -> None:
@@ -205,7 +208,7 @@ class ResilientSource(SourceBase):
                 inner = self._inner if not self._stalled else None
                 self._stalled = inner is not None or self._stalled
             if inner is not None:
-                self.stats["stalls"] += 1
+                self._stats["stalls"] += 1
                 logger.warning("no frame for %.1f s: interrupting the camera", self.stall_timeout_s)
                 _close_quietly(inner)  # unblocks the pending read in the capture thread
 
@@ -220,7 +223,7 @@ class ResilientSource(SourceBase):
             watchdog.join(timeout=5.0)
         self._retire_inner()
         self._info = None
-        self.stats["connected"] = False
+        self._stats["connected"] = False
 
 
 def _close_quietly(source: FrameSource) -> None:

@@ -69,7 +69,7 @@ class SyntheticSource(SourceBase):
     """
 
     def __init__(self, uri: SourceURI) -> None:
-        super().__init__()
+        super().__init__(uri.scheme)
         from edge.synth.presets import clip_preset
         from edge.synth.timeline import plan_clip
 

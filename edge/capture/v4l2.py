@@ -31,10 +31,8 @@ def _opencv_capture(device: str) -> Any:
 class V4L2Source(SourceBase):
     """A V4L2 camera; timestamps are ``time.monotonic_ns()`` when the frame is dequeued."""
 
-    live = True
-
     def __init__(self, uri: SourceURI, capture_factory: CaptureFactory = _opencv_capture) -> None:
-        super().__init__()
+        super().__init__(uri.scheme)
         self.uri = uri
         self.device = uri.target or "/dev/video0"
         self.width = uri.get_int("width", 640)

@@ -69,7 +69,7 @@ def _analyze(args: argparse.Namespace) -> int:
         summary = run_sequential(open_source(uri), analyzer, on_event)
     finally:
         sink.close()
-        analyzer.stages.close()
+        analyzer.close()
     stats = summary.stats
     print(
         f"{video.name}: {summary.frames_analyzed} frames in {summary.wall_s:.2f} s = {stats['fps']:.1f} fps, "

@@ -18,7 +18,7 @@ def analyze_intervals(args: argparse.Namespace, config: GlimpseConfig, video: Pa
     """
     from edge.capture.registry import open_source
     from edge.engine.factory import build_classifier
-    from edge.events.factory import EventFactory, SensorClock
+    from edge.eventfactory import EventFactory
     from edge.face.registry import build_tracker
     from edge.given_intervals import classify_given_intervals, read_given_intervals
     from edge.sinks.console import describe
@@ -26,7 +26,7 @@ def analyze_intervals(args: argparse.Namespace, config: GlimpseConfig, video: Pa
 
     rows, problems = read_given_intervals(args.intervals)
     source = open_source(uri)
-    factory = EventFactory(config.device.id, video.name, SensorClock())
+    factory = EventFactory(config.device.id, video.name)
     tracker = build_tracker(config)
     try:
         classifier = build_classifier(config)

@@ -64,7 +64,7 @@ def bench(uri: str, args: argparse.Namespace) -> dict[str, Any]:
     try:
         summary = run_sequential(open_source(uri), analyzer, max_frames=args.frames)
     finally:
-        analyzer.stages.close()
+        analyzer.close()
     stats = summary.stats
     stage_ms = stats["stage_ms"]
     frames = max(1, summary.frames_analyzed)

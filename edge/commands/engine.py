@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from edge.cli_common import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, add_config_args, config_from_args
-from edge.errors import BackendUnavailable, ConfigError, ModelError
+from edge.errors import BackendUnavailable, ModelError
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +53,6 @@ def _build(args: argparse.Namespace) -> int:
         trt, cuda = import_tensorrt()
         with CudaContext(cuda) as gpu, gpu.current():  # the builder needs a current CUDA context
             paths = [build_engine(onnx, trt, cuda, args.cache, settings) for onnx in targets]
-    except ConfigError as exc:
-        print(f"configuration error: {exc}")
-        return EXIT_USAGE
     except (ModelError, BackendUnavailable) as exc:
         print(f"engine build failed: {exc}")
         return EXIT_RUNTIME
@@ -69,11 +66,7 @@ def _info(args: argparse.Namespace) -> int:
     from edge.inference.base import sha256_file
     from edge.inference.trtcache import cache_dir
 
-    try:
-        config = config_from_args(args)
-    except ConfigError as exc:
-        print(f"configuration error: {exc}")
-        return EXIT_USAGE
+    config = config_from_args(args)  # a ConfigError is exit 2 with its problems (edge.cli)
     engine = config.engine
     print(f"backend: {engine.backend}  model: {engine.model}  precision: {engine.precision}")
     status = EXIT_OK

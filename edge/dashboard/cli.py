@@ -11,7 +11,7 @@ import threading
 from types import FrameType
 
 from edge.cli_common import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, add_config_args, config_from_args
-from edge.errors import ConfigError, StoreError
+from edge.errors import StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +54,7 @@ def hash_password_command(args: argparse.Namespace) -> int:
         if again != password:
             print("glimpse dashboard hash-password: the passwords differ", file=sys.stderr)
             return EXIT_USAGE
-    try:
-        encoded = hash_password(password)
-    except ConfigError as exc:
-        print(f"glimpse dashboard hash-password: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    encoded = hash_password(password)  # a ConfigError (e.g. an empty password) is exit 2 (edge.cli)
     print(encoded)
     print(f'# in glimpse.toml:  [dashboard]  password_hash = "{encoded}"', file=sys.stderr)
     return EXIT_OK
@@ -66,11 +62,7 @@ def hash_password_command(args: argparse.Namespace) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM; prints the URL on stdout."""
-    try:
-        config = config_from_args(args)
-    except ConfigError as exc:
-        print(f"glimpse dashboard: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    config = config_from_args(args)  # a ConfigError is exit 2 with its problems (edge.cli)
     from edge.dashboard.server import DashboardServer
     from edge.events.store import EventStore
 
@@ -84,12 +76,8 @@ def serve(args: argparse.Namespace) -> int:
         print(f"glimpse dashboard: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
     with store:
-        try:
-            server = DashboardServer(config, store, None, tail_store=True)
-            url = server.start()
-        except ConfigError as exc:
-            print(f"glimpse dashboard: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+        server = DashboardServer(config, store, None, tail_store=True)  # no password hash, port taken: ConfigError
+        url = server.start()
         with server:
             print(f"Glimpse dashboard (standalone, reading {path}): {url}", flush=True)
             _wait_for_signal()

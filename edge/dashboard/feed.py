@@ -65,7 +65,7 @@ class DashboardFeed(SinkBase):
     Usage::
 
         feed = DashboardFeed()
-        bus.add(feed)                     # the daemon's output thread calls on_event/on_state/on_stats
+        bus = EventBus([store_sink, feed])  # the output thread calls on_event/on_state/on_stats
         sub = feed.subscribe()            # one per browser (the server does this)
     """
 

@@ -12,7 +12,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import partial
 from http.server import ThreadingHTTPServer
 from typing import Any
@@ -31,7 +31,6 @@ from edge.events.store import EventQuery, EventStore
 
 logger = logging.getLogger(__name__)
 
-StatsFn = Callable[[], Mapping[str, Any]]
 PIPELINE_KEYS = (
     "fps_in",
     "fps_out",
@@ -48,17 +47,14 @@ PIPELINE_KEYS = (
 )
 
 
-def _no_stats() -> Mapping[str, Any]:
-    return {}
-
-
 class DashboardServer(Closeable):
     """Serves the dashboard, kiosk view, JSON API and /metrics from a background thread.
 
     Usage (the daemon)::
 
-        server = DashboardServer(config, store, controller, stats=pipeline.stats)
-        bus.add(server.feed)            # events, state and stats reach live browsers
+        feed = DashboardFeed()
+        bus = EventBus([..., feed])     # events, state and the daemon's stats reach live browsers
+        server = DashboardServer(config, store, controller, feed=feed)
         url = server.start()            # e.g. "http://127.0.0.1:8321/"
         ...
         server.close()
@@ -73,7 +69,6 @@ class DashboardServer(Closeable):
         config: GlimpseConfig,
         store: EventStore,
         controller: Controller | None,
-        stats: StatsFn = _no_stats,
         *,
         feed: DashboardFeed | None = None,
         tail_store: bool = False,
@@ -82,7 +77,6 @@ class DashboardServer(Closeable):
         self.config = config
         self.store = store
         self.controller = controller
-        self._stats = stats
         self.auth_required = dash.require_login or not is_loopback_host(dash.host)
         if self.auth_required and not dash.password_hash:
             why = "dashboard.require_login is set" if dash.require_login else f"{dash.host!r} is not a loopback address"
@@ -155,14 +149,8 @@ class DashboardServer(Closeable):
             return default
 
     def stats(self) -> tuple[bool, dict[str, Any]]:
-        """(daemon attached and reporting, its stats snapshot); a failing callable counts as not running."""
-        try:
-            snapshot = dict(self._stats())
-        except Exception as exc:  # the daemon's callable must never take the dashboard down
-            logger.warning("stats callable failed: %s", exc)
-            snapshot = {}
-        if not snapshot and self.feed.stats:
-            snapshot = dict(self.feed.stats)
+        """(daemon attached and reporting, the latest stats snapshot it pushed to the feed)."""
+        snapshot = dict(self.feed.stats)
         return bool(snapshot), json.loads(json.dumps(snapshot, default=str))
 
     def stats_body(self) -> dict[str, Any]:

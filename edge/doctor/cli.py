@@ -12,7 +12,6 @@ import sys
 from dataclasses import asdict
 
 from edge.cli_common import EXIT_USAGE, add_config_args, config_from_args
-from edge.errors import ConfigError
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,11 +41,7 @@ def handle(args: argparse.Namespace) -> int:
     from edge.doctor.runner import CHECKS, exit_code, run_checks
     from edge.doctor.table import render
 
-    try:
-        config = config_from_args(args)
-    except ConfigError as exc:
-        print(f"glimpse doctor: invalid configuration: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    config = config_from_args(args)  # a ConfigError is exit 2 with its problems (edge.cli)
     skip = {name.strip() for item in args.skip for name in item.split(",") if name.strip()}
     unknown = skip - set(CHECKS)
     if unknown:

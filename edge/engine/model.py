@@ -55,7 +55,7 @@ class EngineModel(Closeable):
         self.path = path
         self.name = path.name.split(".")[0]
         self.sha256 = sha256_file(path)
-        self.backend_name = str(getattr(backend, "name", type(backend).__name__))
+        self.backend_name = backend.name
         names = {o.name for o in backend.outputs}
         missing = {SPOT_OUTPUT, EMOTION_OUTPUT, AU_OUTPUT} - names
         if missing or [i.name for i in backend.inputs] != [INPUT_NAME]:

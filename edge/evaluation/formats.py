@@ -265,18 +265,6 @@ def write_megc_log(path: Path | str, rows: Iterable[MegcLogRow]) -> int:
     return count
 
 
-def write_intervals(path: Path | str, rows: Iterable[IntervalRow]) -> None:
-    """Write rows as an interval CSV (``video,onset,offset,kind,label`` plus ``score`` when any row has one)."""
-    materialised = list(rows)
-    with_score = any(row.score is not None for row in materialised)
-    with Path(path).open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([*INTERVAL_COLUMNS, "label", *(["score"] if with_score else [])])
-        for row in materialised:
-            score = [] if not with_score else ["" if row.score is None else f"{row.score:.6g}"]
-            writer.writerow([row.video, row.onset, row.offset, row.kind, row.label, *score])
-
-
 def _decoded(path: Path, handle: TextIO) -> Iterator[str]:
     """The file's lines; text that is not UTF-8 becomes a DatasetError naming the file, not a traceback."""
     try:

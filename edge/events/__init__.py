@@ -1,4 +1,4 @@
-"""Events: the payload model, the bus that fans them out, and the store."""
+"""Events: the payload model, the factory that builds them from the analysis, and the store."""
 
 from edge.events.model import ActionUnit, DeviceState, Emotion, EngineInfo, Event
 

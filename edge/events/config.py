@@ -27,4 +27,10 @@ class BusConfig(Section):
     queue_size: int = Field(
         default=1024, ge=1, le=1_000_000, description="Items the output queue holds before the oldest stats are shed."
     )
-    stats_interval_s: float = Field(default=10.0, gt=0, le=3600, description="Seconds between stats snapshots.")
+    stats_interval_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=3600,
+        description="Seconds between the stats snapshots the daemon publishes to every sink (the dashboard shows the "
+        "latest; MQTT and the store throttle themselves).",
+    )

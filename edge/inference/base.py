@@ -31,6 +31,9 @@ class InferenceBackend(Protocol):
             out = be.run({"input": x})
     """
 
+    #: The registry name of the runtime (``onnxruntime``, ``tensorrt``): what events report as ``engine.backend``.
+    name: str
+
     @property
     def inputs(self) -> list[TensorSpec]:
         """The model inputs, in graph order."""

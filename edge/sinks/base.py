@@ -48,9 +48,3 @@ class SinkBase(Closeable):
 
     def close(self) -> None:
         return None
-
-
-class NullSink(SinkBase):
-    """A sink that does nothing: what a disabled output becomes."""
-
-    name = "null"

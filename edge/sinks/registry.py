@@ -1,4 +1,4 @@
-"""Builds the sinks a configuration enables (disabled outputs are left out).
+"""The sinks by name, and building those a configuration enables (disabled outputs are left out).
 
 Hardware and network sinks (GPIO, MQTT) are imported only when enabled.
 """
@@ -6,6 +6,7 @@ Hardware and network sinks (GPIO, MQTT) are imported only when enabled.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -54,44 +55,70 @@ def build_gpio(
     return GpioSink(config.gpio, controller, open_backend(config.gpio, pin_factory, gpio_module))
 
 
-def _optional_sinks(
-    config: GlimpseConfig, controller: Controller, pin_factory: Any | None, gpio_module: Any | None
-) -> list[Sink]:
-    sinks: list[Sink] = []
-    try:
-        if config.logs.enabled:
-            from edge.sinks.jsonl import JsonlSink
+@dataclass(frozen=True)
+class SinkContext:
+    """What a sink builder may use: the configuration, the pause controller, the one event store, test hooks."""
 
-            sinks.append(JsonlSink(config.logs))
-        if config.logs.journal:
-            from edge.sinks.journal import JournalSink
+    config: GlimpseConfig
+    controller: Controller
+    store: EventStore
+    pin_factory: Any | None = None
+    gpio_module: Any | None = None
 
-            sinks.append(JournalSink())
-        if config.mqtt.enabled:
-            sinks.append(build_mqtt(config, controller))
-        if config.gpio.enabled:
-            sinks.append(build_gpio(config, controller, pin_factory, gpio_module))
-    except BaseException:
-        for sink in sinks:
-            sink.close()
-        raise
-    return sinks
+
+def _jsonl(ctx: SinkContext) -> Sink:
+    from edge.sinks.jsonl import JsonlSink
+
+    return JsonlSink(ctx.config.logs)
+
+
+def _journal(ctx: SinkContext) -> Sink:
+    from edge.sinks.journal import JournalSink
+
+    return JournalSink()
+
+
+#: Every output by name, in delivery order: whether the configuration enables it, and its builder (which imports
+#: the sink's module, so hardware and network libraries load only for enabled outputs). The store comes first:
+#: it is what the dashboard and `glimpse events` read.
+SINKS: dict[str, tuple[Callable[[GlimpseConfig], bool], Callable[[SinkContext], Sink]]] = {
+    "store": (lambda config: True, lambda ctx: StoreSink(ctx.store)),
+    "jsonl": (lambda config: config.logs.enabled, _jsonl),
+    "journal": (lambda config: config.logs.journal, _journal),
+    "mqtt": (lambda config: config.mqtt.enabled, lambda ctx: build_mqtt(ctx.config, ctx.controller)),
+    "gpio": (
+        lambda config: config.gpio.enabled,
+        lambda ctx: build_gpio(ctx.config, ctx.controller, ctx.pin_factory, ctx.gpio_module),
+    ),
+}
+
+
+def open_store(config: GlimpseConfig) -> EventStore:
+    """The event store of ``store.path`` with its retention (created once; its sink closes it)."""
+    return EventStore(config.store.path, config.store.retention_days)
 
 
 def build_sinks(
     config: GlimpseConfig,
     controller: Controller,
+    store: EventStore,
     *,
     pin_factory: Any | None = None,
     gpio_module: Any | None = None,
 ) -> list[Sink]:
-    """The enabled sinks, store first (it is what the dashboard and `glimpse events` read).
+    """The enabled sinks of :data:`SINKS`, in its order; the store sink writes to (and closes) ``store``.
 
     ``pin_factory`` (gpiozero) and ``gpio_module`` (Jetson.GPIO) are for tests and custom wiring.
     """
-    store = StoreSink(EventStore(config.store.path, config.store.retention_days))
+    ctx = SinkContext(config, controller, store, pin_factory, gpio_module)
+    sinks: list[Sink] = []
     try:
-        return [store, *_optional_sinks(config, controller, pin_factory, gpio_module)]
+        for enabled, build in SINKS.values():
+            if enabled(config):
+                sinks.append(build(ctx))
     except BaseException:
+        for sink in sinks:
+            sink.close()
         store.close()
         raise
+    return sinks

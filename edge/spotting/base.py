@@ -33,6 +33,9 @@ class Interval:
 class Spotter(Protocol):
     """Finds onset/apex/offset intervals in a stream of motion samples."""
 
+    #: The current per-frame score (what the dashboard's timeline plots); 0.0 before the first sample.
+    score: float
+
     def update(self, sample: MotionSample) -> list[Interval]:
         """Feed one sample; return the intervals whose offset is now known."""
 
@@ -41,3 +44,6 @@ class Spotter(Protocol):
 
     def reset(self) -> None:
         """Forget history (after a pause or a lost track)."""
+
+    def close(self) -> None:
+        """Release what the spotter owns; idempotent (a model it was handed stays open: its owner closes it)."""

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
+from edge.closing import Closeable
 from edge.errors import ConfigError
 from edge.motion.base import MotionSample
 from edge.motion.features import spot_input
@@ -26,7 +27,7 @@ from edge.spotting.runs import RunTracker
 SpotScorer = Callable[[npt.NDArray[np.float32]], npt.NDArray[np.float32]]
 
 
-class LearnedSpotter:
+class LearnedSpotter(Closeable):
     """Spots intervals from the engine's spotting head.
 
     Usage::

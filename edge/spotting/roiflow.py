@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from edge.closing import Closeable
 from edge.face.base import Quality
 from edge.motion.base import MotionSample
 from edge.spotting.base import Interval
@@ -61,7 +62,7 @@ def channel_configs(config: SpottingConfig) -> list[SpottingConfig]:
     return [micro, macro]
 
 
-class RoiFlowSpotter:
+class RoiFlowSpotter(Closeable):
     """Spots intervals from per-ROI flow magnitude curves without any model.
 
     Usage::

@@ -119,8 +119,3 @@ def parse_recipe(recipe: str) -> tuple[AUTerm, ...]:
             )
         terms.append(AUTerm(int(match["au"]), match["side"]))
     return tuple(terms)
-
-
-def format_recipe(terms: tuple[AUTerm, ...]) -> str:
-    """The inverse of :func:`parse_recipe`: ``"1+4+15"``."""
-    return "+".join(str(t) for t in terms)

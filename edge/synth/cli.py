@@ -9,8 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from edge.cli_common import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE
-from edge.errors import GlimpseError, UsageError
+from edge.cli_common import EXIT_OK, EXIT_RUNTIME
+from edge.errors import UsageError
 
 if TYPE_CHECKING:
     from edge.synth.timeline import ClipSpec
@@ -90,10 +90,7 @@ def handle(args: argparse.Namespace) -> int:
             from edge.synth.sheets import contact_sheet
 
             contact_sheet(args.sheet)
-    except UsageError as exc:
-        print(f"glimpse synth: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (GlimpseError, OSError) as exc:
+    except OSError as exc:  # bad arguments (UsageError) and other GlimpseErrors are mapped by edge.cli
         print(f"glimpse synth: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
     print(f"wrote {len(clips)} clip(s) and {csv_path}")

@@ -11,9 +11,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from edge.cli_common import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, add_config_args, config_from_args
+from edge.cli_common import EXIT_OK, EXIT_RUNTIME, add_config_args, config_from_args
 from edge.datasets import DATASETS
-from edge.errors import BackendUnavailable, ConfigError, DatasetError, GlimpseError, UsageError
+from edge.errors import BackendUnavailable, DatasetError, GlimpseError, UsageError
 from edge.train.flows_cli import add_flow_args, flows_usage, train_flows
 
 logger = logging.getLogger(__name__)
@@ -153,11 +153,7 @@ def _train_datasets(args: argparse.Namespace) -> int:
     from edge.train.datasets import DatasetRoot, load_all, prepare, train_on_datasets, with_synthetic
     from edge.train.fit import Budget
 
-    try:
-        config = config_from_args(args)
-    except ConfigError as exc:
-        print(f"configuration error: {exc}")
-        return EXIT_USAGE
+    config = config_from_args(args)  # a ConfigError is exit 2 with its problems (edge.cli)
     roots = [DatasetRoot(n, r) for n, r in zip(args.dataset, args.root, strict=True)]
     if args.no_rest_pairs and not args.with_synth:
         logger.warning("--no-rest-pairs without --with-synth: the spotting head sees no no-expression example")

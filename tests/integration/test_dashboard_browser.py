@@ -122,7 +122,8 @@ def _config(tmp_path: Path, **dashboard: Any) -> Any:
 
 @pytest.fixture
 def server(tmp_path: Path, store: EventStore, controller: Controller) -> Iterator[DashboardServer]:
-    with DashboardServer(_config(tmp_path), store, controller, stats) as srv:
+    with DashboardServer(_config(tmp_path), store, controller) as srv:
+        srv.feed.on_stats(stats())  # what the daemon's stats timer pushes through the bus
         # What the daemon does: the controller's changes reach the feed as device states.
         controller.subscribe(lambda paused, reason: srv.feed.on_state(_state(paused, reason)))
         srv.feed.on_state(_state(False, "start"))
@@ -240,7 +241,8 @@ def test_login_enforced_when_beyond_loopback(tmp_path: Path, store: EventStore, 
     # require_login is what a non-loopback bind implies; the server still listens on 127.0.0.1 only.
     config = _config(tmp_path, require_login=True, password_hash=hash_password(PASSWORD, iterations=1000),
                      kiosk_loopback_without_login=False)  # fmt: skip
-    with DashboardServer(config, store, Controller(), stats) as srv:
+    with DashboardServer(config, store, Controller()) as srv:
+        srv.feed.on_stats(stats())
         url = srv.start()
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         page = context.new_page()

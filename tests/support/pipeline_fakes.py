@@ -11,8 +11,8 @@ import numpy as np
 from edge.capture.base import Frame, SourceBase, SourceInfo
 from edge.config import GlimpseConfig, validate
 from edge.daemon import Daemon
-from edge.engine.null import NullClassifier
-from edge.events.factory import EventFactory, SensorClock
+from edge.engine.base import Classification
+from edge.eventfactory import EventFactory
 from edge.events.model import DeviceState, Event
 from edge.face.base import FaceObservation
 from edge.face.fullframe import FullFrameTracker
@@ -67,6 +67,8 @@ class EveryNSpotter:
     def __init__(self, n: int) -> None:
         self.n = n
         self.last: MotionSample | None = None
+        self.score = 0.0
+        self.closed = 0
 
     def update(self, sample: MotionSample) -> list[Interval]:
         self.last = sample
@@ -83,6 +85,18 @@ class EveryNSpotter:
 
     def reset(self) -> None:
         self.last = None
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+class UnknownClassifier:
+    """Says 'unknown' for every interval (the daemon tests need events, not a model)."""
+
+    def classify(self, interval: Interval, onset: FaceObservation, apex: FaceObservation) -> Classification:
+        return Classification(emotion="unknown", emotion_scores={"unknown": 1.0})
+
+    def close(self) -> None: ...
 
 
 class Recorder(SinkBase):
@@ -111,7 +125,7 @@ def make_daemon(
     source: ListSource, every: int, motion_delay_s: float = 0.0, ring: int = 64, lossless: bool = False
 ) -> tuple[Daemon, Recorder]:
     config: GlimpseConfig = validate({"capture": {"ring_frames": ring}, "bus": {"stats_interval_s": 0.05}})
-    stages = Stages(FullFrameTracker(), StepMotion(motion_delay_s), EveryNSpotter(every), NullClassifier())
-    analyzer = Analyzer(stages, EventFactory("dev", "list", SensorClock()), Metrics())
+    stages = Stages(FullFrameTracker(), StepMotion(motion_delay_s), EveryNSpotter(every), UnknownClassifier())
+    analyzer = Analyzer(stages, EventFactory("dev", "list"), Metrics())
     recorder = Recorder()
     return Daemon(config, source, analyzer, [recorder], lossless=lossless), recorder

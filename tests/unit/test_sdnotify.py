@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.sdnotify import SdNotifier, WatchdogFeeder, read_credential, watchdog_interval_s
+from edge.sdnotify import SdNotifier, WatchdogFeeder, watchdog_interval_s
 
 
 @pytest.fixture
@@ -134,13 +134,3 @@ def test_feeder_without_watchdog_never_pings(listener: tuple[socket.socket, str]
     feeder.frame_analyzed()
     assert not feeder.enabled
     assert feeder.tick() is False
-
-
-def test_read_credential(tmp_path: Path) -> None:
-    (tmp_path / "mqtt-password").write_text("s3cret\n")
-    (tmp_path / "mqtt-empty").write_text("")
-    env = {"CREDENTIALS_DIRECTORY": str(tmp_path)}
-    assert read_credential("mqtt-password", env) == "s3cret"
-    assert read_credential("mqtt-empty", env) is None
-    assert read_credential("missing", env) is None
-    assert read_credential("mqtt-password", {}) is None

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pytest
 
 from edge.capture.base import Frame, SourceInfo
 from edge.errors import BackendUnavailable
+from edge.face.base import FaceObservation
+from edge.face.fullframe import FullFrameTracker
 
 from pipeline_fakes import ListSource, make_daemon
 
@@ -102,7 +105,8 @@ def test_pause_closes_a_live_camera_and_resume_reopens_it() -> None:
         opened.append(ListSource(10_000, delay_s=0.001))
         return opened[-1]
 
-    camera = ResilientSource(factory, watchdog=False)
+    camera = ResilientSource(factory, watchdog=False, scheme="v4l2")  # what the service wraps a camera in
+    assert camera.live
     daemon, rec = make_daemon(ListSource(0), every=10_000, ring=1000)
     daemon.source = camera
 
@@ -123,7 +127,11 @@ def test_pause_closes_a_live_camera_and_resume_reopens_it() -> None:
     summary = daemon.run()
     assert len(opened) == 2  # reopened on resume
     assert opened[0].closed >= 1  # closed while paused: the camera light is off
-    assert [s.state for s in rec.states][:4] == ["starting", "running", "paused", "running"]
+    changes = [s.state for i, s in enumerate(rec.states) if i == 0 or s.state != rec.states[i - 1].state]
+    assert changes[:4] == ["starting", "running", "paused", "running"]  # running (camera active) once opened
+    face = [(s.state, s.face_present, s.reason) for s in rec.states]
+    assert face[:3] == [("starting", False, "start"), ("running", False, "source opened"), ("running", True, "face")]
+    assert ("paused", False, "button") in face  # nothing is observed while paused
     assert summary.frames_in > 0
 
 
@@ -152,3 +160,30 @@ def test_source_that_cannot_open_never_reports_a_camera_active(caplog: pytest.Lo
     assert [s.state for s in rec.states] == ["starting", "error"]
     assert not any(s.capturing for s in rec.states)
     assert not any(r.exc_info for r in caplog.records)  # a one-line error, no traceback in the log
+
+
+class _FaceInWindow(FullFrameTracker):
+    """A face in frames 10-29 only (someone walks up to the kiosk and away)."""
+
+    def process(self, frame: Frame) -> FaceObservation:
+        seen = super().process(frame)
+        return seen if 10 <= frame.index < 30 else FaceObservation(frame.index, frame.t_ns, False)
+
+
+def test_face_present_follows_the_latest_observation_and_is_published_when_it_changes() -> None:
+    daemon, rec = make_daemon(ListSource(50), every=10_000, ring=1000, lossless=True)
+    daemon.analyzer.stages.tracker = _FaceInWindow()
+    daemon.run()
+    flips = [(s.face_present, s.reason) for s in rec.states if s.reason in ("face", "no face")]
+    assert flips == [(True, "face"), (False, "no face")]
+    assert rec.states[-1].state == "stopped" and rec.states[-1].face_present is False
+
+
+def test_stats_are_pushed_by_the_daemon_timer_to_sinks_and_listeners() -> None:
+    daemon, rec = make_daemon(ListSource(300, delay_s=0.002), every=10_000, ring=1000)
+    heard: list[Mapping[str, Any]] = []
+    daemon.add_stats_listener(heard.append)
+    daemon.run()
+    assert rec.stats and heard  # bus.stats_interval_s is 0.05 s in make_daemon; the run lasts over 0.6 s
+    assert rec.stats[-1]["frames_in"] > 0 and "score_history" in rec.stats[-1]
+    assert heard[-1]["state"] in ("running", "stopped")

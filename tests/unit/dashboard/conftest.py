@@ -133,7 +133,8 @@ def server(tmp_path: Path, store: EventStore, controller: Controller) -> Iterato
         "face_found_rate": 0.9,
         "score_history": [[1714564800.0, 0.2]],
     }
-    with DashboardServer(config_for(tmp_path), store, controller, lambda: stats) as srv:
+    with DashboardServer(config_for(tmp_path), store, controller) as srv:
+        srv.feed.on_stats(stats)  # what the daemon's stats timer pushes through the bus
         srv.start()
         yield srv
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from edge.cli import main
 from edge.dashboard import cli
 from edge.dashboard.auth import verify_password
 from edge.events.store import EventStore
@@ -50,8 +51,8 @@ def test_missing_store_is_runtime_error(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_public_bind_without_password_is_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     EventStore(tmp_path / "e.db").close()
-    args = _parse("--set", f"store.path={tmp_path / 'e.db'}", "--set", "dashboard.host=0.0.0.0")
-    assert args.func(args) == 2
+    code = main(["dashboard", "--set", f"store.path={tmp_path / 'e.db'}", "--set", "dashboard.host=0.0.0.0"])
+    assert code == 2  # the server's ConfigError, mapped by edge.cli
     assert "password_hash" in capsys.readouterr().err
 
 

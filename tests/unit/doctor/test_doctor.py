@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from edge.capture.base import Frame, FrameSource, SourceBase, SourceInfo
+from edge.cli import main
 from edge.config import validate
 from edge.doctor import CHECKS, DoctorContext, Finding, Status, exit_code, run_checks
 from edge.doctor.checks.camera import check_camera, source_uri
@@ -286,8 +287,8 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert {line["status"] for line in lines} == {"skip"}
     args = parser.parse_args(["doctor", "--skip", "nonsense"])
     assert args.func(args) == 2
-    args = parser.parse_args(["doctor", "--set", "mqtt.port=0"])
-    assert args.func(args) == 2
+    assert main(["doctor", "--set", "mqtt.port=0"]) == 2  # the ConfigError reaches edge.cli, which maps it to 2
+    assert "mqtt.port" in capsys.readouterr().err
 
 
 def test_strict_exit_code_counts_warnings() -> None:

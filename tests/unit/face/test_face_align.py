@@ -30,7 +30,13 @@ def test_crop_transform_puts_the_reference_face_at_the_datasets_framing() -> Non
     crop_y = align.apply_affine(m, brow_chin)[:, 1] / ALIGNED_SIZE
     assert crop_cheeks == pytest.approx([-0.10, 1.07], abs=1e-3)
     assert crop_y == pytest.approx([0.095, 1.03], abs=1e-3)
-    assert align.eye_similarity is not None
+    # roll, scale and position are undone: the same face rolled -25 degrees, smaller, elsewhere gives the same crop
+    other = (45 * math.cos(math.radians(-25)), 45 * math.sin(math.radians(-25)), 100.0, 400.0)
+    other_frame = np.array([[other[0], -other[1], other[2]], [other[1], other[0], other[3]]], np.float32)
+    face_points = np.array([[-0.7472, 0.22], [0.7472, 0.22], [0.0, -0.3066], [0.0, 1.3039]], np.float32)
+    here = align.apply_affine(m, align.apply_affine(to_frame, face_points))
+    there = align.apply_affine(align.crop_transform(other), align.apply_affine(other_frame, face_points))
+    assert there == pytest.approx(here, abs=1e-2)
 
 
 def test_eye_similarity_of_mapped_reference_is_exact() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import cv2
 import numpy as np
 
@@ -114,19 +112,3 @@ def test_factory_turns_flow_on_for_learned_spotter() -> None:
     config = GlimpseConfig.model_validate({"spotting": {"type": "learned"}})
     with build_motion(config) as motion:  # type: ignore[attr-defined]
         assert motion._config.keep_flow
-
-
-def test_per_frame_cost_is_printed() -> None:
-    """Benchmark (printed, not asserted): per-frame cost on 128x128 crops."""
-    cv2.setNumThreads(1)
-    tex = _texture()
-    crops = [_crop(tex, dx=float(np.sin(i / 7.0))) for i in range(64)]
-    for keep in (False, True):
-        motion = DisMotionAnalyzer(MotionConfig(keep_flow=keep))
-        faces = [_face(i, crops[i % 64]) for i in range(600)]
-        for f in faces[:100]:
-            motion.process(f)
-        t0 = time.perf_counter()
-        for f in faces[100:]:
-            motion.process(f)
-        print(f"motion keep_flow={keep}: {(time.perf_counter() - t0) / 500 * 1e3:.3f} ms/frame")

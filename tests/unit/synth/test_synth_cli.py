@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from edge.synth.cli import register
+from edge.cli import main
 
 
 def _run(*argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    register(parser.add_subparsers())
-    args = parser.parse_args(["synth", *argv])
-    code: int = args.func(args)
-    return code
+    """Through the real entry point: bad arguments are a UsageError, which ``glimpse`` maps to exit 2."""
+    return main(["synth", *argv])
 
 
 def test_writes_clips_and_ground_truth(tmp_path: Path) -> None:

@@ -1,4 +1,8 @@
-"""Turns a spotted interval and its classification into an :class:`Event`."""
+"""The last analysis step: a spotted interval and its classification become an :class:`~edge.events.model.Event`.
+
+It sits with the analysis (beside :mod:`edge.pipeline`), so the events
+package holds only the payload model and the store and imports no stage.
+"""
 
 from __future__ import annotations
 
@@ -29,12 +33,16 @@ class SensorClock:
 
 
 class EventFactory:
-    """Builds events for one device and source."""
+    """Builds events for one device and source, with wall-clock times from its own :class:`SensorClock`."""
 
-    def __init__(self, device: str, source: str, clock: SensorClock) -> None:
+    def __init__(self, device: str, source: str, clock: SensorClock | None = None) -> None:
         self.device = device
         self.source = source
-        self.clock = clock
+        self.clock = clock or SensorClock()
+
+    def anchor(self, t_ns: int) -> None:
+        """The first frame's sensor time: wall-clock times count from it (later calls change nothing)."""
+        self.clock.anchor(t_ns)
 
     def build(self, interval: Interval, result: Classification, latency_ms: float) -> Event:
         return Event(

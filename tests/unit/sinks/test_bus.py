@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from edge.events.bus import EventBus
 from edge.events.model import DeviceState, Event
 from edge.sinks.base import SinkBase
+from edge.sinks.bus import EventBus
 
 from tests_support import make_event
 
@@ -38,7 +38,7 @@ class Broken(SinkBase):
 def test_publish_never_blocks_and_sheds_stats_first() -> None:
     gate = threading.Event()
     slow = Slow(gate)
-    bus = EventBus([slow], queue_size=4, stats_interval_s=60)
+    bus = EventBus([slow], queue_size=4)
     bus.start()
     t0 = time.perf_counter()
     bus.publish_event(make_event())  # taken by the output thread, which then blocks in the sink

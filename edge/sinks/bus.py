@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from edge.events.model import DeviceState, Event
@@ -28,24 +27,18 @@ _STOP: Item = ("stop", None)
 class EventBus:
     """Fans events, state and stats out to sinks on its own thread.
 
+    It only carries what its owners publish (the daemon's stats timer sends
+    the stats); the sinks are fixed when it is built.
+
     Usage::
 
         with EventBus([ConsoleSink()]) as bus:
             bus.publish_event(event)
     """
 
-    def __init__(
-        self,
-        sinks: Sequence[Sink],
-        *,
-        queue_size: int = 1024,
-        stats_interval_s: float = 10.0,
-        stats: Callable[[], Mapping[str, Any]] | None = None,
-    ) -> None:
+    def __init__(self, sinks: Sequence[Sink], *, queue_size: int = 1024) -> None:
         self.sinks = list(sinks)
         self._queue: queue.Queue[Item] = queue.Queue(maxsize=queue_size)
-        self._stats_interval_s = stats_interval_s
-        self._stats = stats
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.events_published = 0
@@ -92,17 +85,10 @@ class EventBus:
         return False
 
     def _run(self) -> None:
-        next_stats = time.monotonic() + self._stats_interval_s
         while True:
-            timeout = max(0.0, next_stats - time.monotonic())
-            try:
-                item = self._queue.get(timeout=timeout)
-            except queue.Empty:
-                item = ("stats", dict(self._stats())) if self._stats else ("stats", {})
+            item = self._queue.get()
             if item is _STOP:
                 return
-            if item[0] == "stats" and time.monotonic() >= next_stats:
-                next_stats = time.monotonic() + self._stats_interval_s
             self._deliver(item)
 
     def _deliver(self, item: Item) -> None:
@@ -113,11 +99,11 @@ class EventBus:
                     sink.on_event(payload)
                 elif kind == "state":
                     sink.on_state(payload)
-                elif payload:
+                else:
                     sink.on_stats(payload)
             except Exception:  # a broken sink must not take the others down
                 self.sink_errors += 1
-                logger.exception("sink %s failed on %s", getattr(sink, "name", sink), kind)
+                logger.exception("sink %s failed on %s", sink.name, kind)
 
     def close(self, timeout_s: float = 10.0) -> None:
         """Deliver everything queued, stop the thread and close every sink."""
@@ -141,7 +127,7 @@ class EventBus:
             try:
                 sink.close()
             except Exception:
-                logger.exception("sink %s failed to close", getattr(sink, "name", sink))
+                logger.exception("sink %s failed to close", sink.name)
         self.sinks = []
 
     def __enter__(self) -> EventBus:
