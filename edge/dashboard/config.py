@@ -2,10 +2,56 @@
 
 from __future__ import annotations
 
+import base64
+import ipaddress
+
 from pydantic import Field, field_validator, model_validator
 
 from edge.config.base import Section
 from edge.errors import ConfigError, shown
+
+#: ``dashboard.password_hash`` is ``pbkdf2_sha256$<iterations>$<salt b64>$<hash b64>`` (edge.dashboard.auth).
+SCHEME = "pbkdf2_sha256"
+MIN_ITERATIONS = 1_000
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def check_hash_format(encoded: str) -> tuple[int, bytes, bytes]:
+    """Split a stored hash into (iterations, salt, digest) or raise :class:`ConfigError`."""
+    parts = encoded.split("$")
+    expected = f"{SCHEME}$<iterations>$<salt>$<hash> (from `glimpse dashboard hash-password`)"
+    if len(parts) != 4 or parts[0] != SCHEME or not parts[1].isdigit():
+        raise ConfigError([f"dashboard.password_hash: got {_masked(encoded)!r}; expected {expected}"])
+    iterations = int(parts[1])
+    if iterations < MIN_ITERATIONS:
+        raise ConfigError([f"dashboard.password_hash: {iterations!r} iterations; expected at least {MIN_ITERATIONS}"])
+    try:
+        salt, digest = _unb64(parts[2]), _unb64(parts[3])
+    except ValueError:
+        raise ConfigError([f"dashboard.password_hash: got {_masked(encoded)!r}; expected {expected}"]) from None
+    return iterations, salt, digest
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for loopback addresses and names (127.0.0.0/8, ::1, localhost)."""
+    name = host.strip().strip("[]").lower()
+    if name in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _unb64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _masked(encoded: str) -> str:
+    return encoded[:14] + "..." if len(encoded) > 14 else encoded
 
 
 class DashboardConfig(Section):
@@ -42,8 +88,6 @@ class DashboardConfig(Section):
     @field_validator("password_hash")
     @classmethod
     def _hash_format(cls, value: str | None) -> str | None:
-        from edge.dashboard.auth import check_hash_format
-
         if value is not None:
             try:
                 check_hash_format(value)
@@ -53,8 +97,6 @@ class DashboardConfig(Section):
 
     @model_validator(mode="after")
     def _password_where_needed(self) -> DashboardConfig:
-        from edge.dashboard.auth import is_loopback_host
-
         if self.password_hash is None and (self.require_login or not is_loopback_host(self.host)):
             why = "require_login is set" if self.require_login else f"host {shown(self.host)} is not a loopback address"
             raise ValueError(
