@@ -28,6 +28,7 @@ from edge.control import Controller
 from edge.errors import GlimpseError
 from edge.events.model import DeviceState, Event
 from edge.pipeline import Analyzer
+from edge.sinks.backlog import DurableSink
 from edge.sinks.base import Sink
 from edge.sinks.bus import EventBus
 
@@ -38,18 +39,33 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+#: A run summary keeps this many of the latest events (counts cover all of them): a daemon runs for months.
+RECENT_EVENTS = 1000
+
+
 @dataclass
 class RunSummary:
-    """What one run did (printed by the demo, analyze and bench)."""
+    """What one run did (printed by the demo, analyze and bench).
+
+    Memory stays bounded however long the run: ``events`` holds only the latest ``RECENT_EVENTS``, while
+    ``events_total`` and ``events_by_kind`` count every event.
+    """
 
     frames_in: int = 0
     frames_analyzed: int = 0
     dropped_frames: int = 0
     ring_dropped: int = 0
-    events: list[Event] = field(default_factory=list)
+    events: deque[Event] = field(default_factory=lambda: deque(maxlen=RECENT_EVENTS))
+    events_total: int = 0
+    events_by_kind: dict[str, int] = field(default_factory=dict)
     wall_s: float = 0.0
     error: str | None = None
     stats: dict[str, Any] = field(default_factory=dict)
+
+    def add_event(self, event: Event) -> None:
+        self.events.append(event)
+        self.events_total += 1
+        self.events_by_kind[event.kind] = self.events_by_kind.get(event.kind, 0) + 1
 
 
 class FrameRing:
@@ -233,9 +249,19 @@ class Daemon:
             events_total=self.bus.events_published,
             events_dropped=self.bus.events_dropped,
             camera=dict(self.source.stats),
+            **self._write_backlog(),
             score_history=self._score_history.points(),
         )
         return snap
+
+    def _write_backlog(self) -> dict[str, Any]:
+        """Events each durable sink holds in memory because its disk refused them, and the reason."""
+        backlogs = [sink.backlog for sink in self.bus.sinks if isinstance(sink, DurableSink)]
+        errors = [f"{b.sink}: {b.cause}" for b in backlogs if b.cause is not None]
+        return {
+            "unwritten_events": {b.sink: b.pending for b in backlogs},
+            "write_error": "; ".join(errors) or None,
+        }
 
     # -- threads ------------------------------------------------------------------------
     def _capture_loop(self) -> None:
@@ -305,7 +331,7 @@ class Daemon:
 
     def _emit(self, events: list[Event]) -> None:
         for event in events:
-            self._summary.events.append(event)
+            self._summary.add_event(event)
             self._last_event_id = event.id
             self.bus.publish_event(event)
 

@@ -37,11 +37,11 @@ def run_sequential(
             metrics.fps_out.tick()
             summary.frames_analyzed += 1
             for event in events:
-                summary.events.append(event)
+                summary.add_event(event)
                 if on_event:
                     on_event(event)
         for event in analyzer.flush():
-            summary.events.append(event)
+            summary.add_event(event)
             if on_event:
                 on_event(event)
         summary.dropped_frames = source.dropped_frames

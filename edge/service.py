@@ -17,7 +17,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from edge.capture.base import FrameSource
-from edge.capture.registry import configured_uri, is_camera, open_source
+from edge.capture.registry import configured_uri, is_camera, open_source, source_label
 from edge.capture.resilient import ResilientSource
 from edge.config import GlimpseConfig
 from edge.control import Controller
@@ -45,7 +45,7 @@ def build_daemon(
     """
     controller = controller or Controller()
     source = open_camera_or_source(config)
-    analyzer = build_analyzer(config, config.source.uri, Metrics())
+    analyzer = build_analyzer(config, source_label(config.source.uri), Metrics())
     try:
         store = open_store(config)
         sinks = build_sinks(config, controller, store)

@@ -73,8 +73,10 @@ def analyze(video: Path, spotter: str) -> tuple[list[tuple[object, ...]], dict[s
 
     config = validate(apply_overrides({}, [f"spotting.type={spotter}"]))
     analyzer = build_analyzer(config, video.name, Metrics())
+    events: list[Any] = []  # every event (the summary keeps only the latest ones)
     try:
-        summary = run_sequential(open_source(f"file:{quote(str(video), safe='/')}?realtime=false"), analyzer)
+        uri = f"file:{quote(str(video), safe='/')}?realtime=false"
+        summary = run_sequential(open_source(uri), analyzer, events.append)
     finally:
         analyzer.close()
     rows: list[tuple[object, ...]] = [
@@ -88,7 +90,7 @@ def analyze(video: Path, spotter: str) -> tuple[list[tuple[object, ...]], dict[s
             f"{e.confidence:.4f}",
             f"{e.duration_ms:.1f}",
         )
-        for e in summary.events
+        for e in events
     ]
     stats = {"frames": summary.frames_analyzed, "wall_s": round(summary.wall_s, 2), **summary.stats}
     return rows, stats

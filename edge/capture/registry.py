@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlencode
 
@@ -110,6 +111,19 @@ def configured_uri(source: SourceConfig) -> str:
     extra = {k: v for k, v in wanted.items() if k not in present}
     joined = "&".join(part for part in (query, urlencode(extra)) if part)
     return f"{base}?{joined}" if joined else base
+
+
+def source_label(uri: str) -> str:
+    """The source as events name it: a file by its name only, any source without its query.
+
+    An event leaves the device (MQTT, exports); a file's folders can name people or places, and
+    the query holds only tuning (``fps=``, ``realtime=``).
+    """
+    base = uri.partition("?")[0]
+    scheme, _, target = base.partition(":")
+    if scheme == "file":
+        return f"file:{PurePosixPath(unquote(target)).name}"
+    return base
 
 
 def is_camera(uri: str) -> bool:

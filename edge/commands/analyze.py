@@ -73,7 +73,7 @@ def _analyze(args: argparse.Namespace) -> int:
     stats = summary.stats
     print(
         f"{video.name}: {summary.frames_analyzed} frames in {summary.wall_s:.2f} s = {stats['fps']:.1f} fps, "
-        f"{len(summary.events)} events, face found in {stats['face_found_rate']:.1%} of frames, "
+        f"{summary.events_total} events, face found in {stats['face_found_rate']:.1%} of frames, "
         f"{summary.dropped_frames} dropped"
     )
     print(stage_table(stats))

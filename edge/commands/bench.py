@@ -48,7 +48,7 @@ def _uri(text: str) -> str:
 def bench(uri: str, args: argparse.Namespace) -> dict[str, Any]:
     import cv2
 
-    from edge.capture.registry import open_source
+    from edge.capture.registry import open_source, source_label
     from edge.metrics import Metrics
     from edge.offline import run_sequential
     from edge.stages import build_analyzer
@@ -60,7 +60,7 @@ def bench(uri: str, args: argparse.Namespace) -> dict[str, Any]:
     cv2.setNumThreads(args.threads)
     config = config_from_args(args)
     config = config.model_copy(update={"engine": config.engine.model_copy(update={"threads": args.threads})})
-    analyzer = build_analyzer(config, uri, Metrics())
+    analyzer = build_analyzer(config, source_label(uri), Metrics())
     try:
         summary = run_sequential(open_source(uri), analyzer, max_frames=args.frames)
     finally:
@@ -76,7 +76,7 @@ def bench(uri: str, args: argparse.Namespace) -> dict[str, Any]:
     return {
         "input": uri,
         "frames": summary.frames_analyzed,
-        "events": len(summary.events),
+        "events": summary.events_total,
         "wall_s": round(summary.wall_s, 3),
         "fps": stats["fps"],
         "analysis_fps": round(1000.0 / analysis_ms, 1) if analysis_ms > 0 else 0.0,

@@ -2,12 +2,15 @@
 
 Nothing is read from outside the repository and nothing leaves the machine.
 The store and logs go to a temporary directory unless ``store.path`` /
-``logs.dir`` are set.
+``logs.dir`` are set. With MQTT enabled, the outbox is kept outside that
+directory (``demo_outbox_path``): events the broker has not acknowledged when
+the demo ends are sent by the next demo, as the MQTT sink says.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +34,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(func=_demo)
 
 
+def demo_outbox_path(environ: dict[str, str] | None = None) -> Path:
+    """Where the demo keeps its MQTT outbox: ``$XDG_STATE_HOME/glimpse/demo-outbox.db`` (~/.local/state)."""
+    env = os.environ if environ is None else environ
+    state = Path(env["XDG_STATE_HOME"]) if env.get("XDG_STATE_HOME") else Path.home() / ".local" / "state"
+    return state / "glimpse" / "demo-outbox.db"
+
+
 def demo_config(args: argparse.Namespace, tmp: Path) -> GlimpseConfig:
     """The user's configuration, with the demo's source and a temporary store where they kept the defaults."""
     config, _ = load_config(args.config, args.overrides)
@@ -42,6 +52,8 @@ def demo_config(args: argparse.Namespace, tmp: Path) -> GlimpseConfig:
         extra.append(f"store.path={tmp / 'events.db'}")
     if config.logs.dir == defaults.logs.dir:
         extra.append(f"logs.dir={tmp / 'logs'}")
+    if config.mqtt.enabled and "outbox_path" not in config.mqtt.model_fields_set:
+        extra.append(f"mqtt.outbox_path={demo_outbox_path()}")  # not in tmp: undelivered events must survive
     if config.logs.journal == defaults.logs.journal:
         extra.append("logs.journal=false")  # the demo prints its own lines
     final, _ = load_config(args.config, [*args.overrides, *extra])
@@ -84,16 +96,16 @@ def compare_with_truth(events: list[Event], truth: list[Any]) -> list[str]:
 
 
 def _print_summary(summary: RunSummary, store: Path, truth: list[Any], temporary: bool) -> None:
-    micro = sum(1 for e in summary.events if e.kind == "micro")
+    kinds = summary.events_by_kind
     print(
         f"demo done: {summary.frames_analyzed} frames in {summary.wall_s:.1f} s, "
-        f"{len(summary.events)} events ({micro} micro, {len(summary.events) - micro} macro), "
+        f"{summary.events_total} events ({kinds.get('micro', 0)} micro, {kinds.get('macro', 0)} macro), "
         f"{summary.dropped_frames} dropped frames"
     )
     print(stage_table(summary.stats))
     if truth:
         print("compared with what the generator rendered (the pipeline saw only frames):")
-        print("\n".join(compare_with_truth(summary.events, truth)))
+        print("\n".join(compare_with_truth(list(summary.events), truth)))
     if temporary:
         print(f"events were stored in {store} (temporary: set store.path to keep them)")
     else:

@@ -93,7 +93,12 @@ def parse_time(name: str, raw: str) -> datetime:
         ) from None
     if value.tzinfo is None:
         raise ApiError(400, "malformed time", f"{name}={raw!r}: expected a zone, e.g. a trailing 'Z' for UTC")
-    return value.astimezone(timezone.utc)
+    try:
+        utc = value.astimezone(timezone.utc)
+        utc.timestamp()
+    except (OverflowError, ValueError, OSError):  # year 1 or 9999 with a zone leaves the representable range
+        raise ApiError(400, "time out of range", f"{name}={raw!r}: expected a year between 1 and 9999 in UTC") from None
+    return utc
 
 
 def _int(name: str, raw: str | None, default: int, low: int, high: int) -> int:
@@ -151,6 +156,8 @@ def parse_json_body(raw: bytes) -> Any:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError(400, "malformed JSON", str(exc)) from None
+    except RecursionError:
+        raise ApiError(400, "malformed JSON", "nested too deeply; expected {'action': 'pause' | 'resume'}") from None
 
 
 def parse_control(raw: bytes) -> ControlRequest:

@@ -5,6 +5,11 @@ Passwords are stored only as PBKDF2-HMAC-SHA256 hashes in the format
 passlib use), so the iteration count can grow without breaking old hashes.
 Iterations follow the OWASP Password Storage Cheat Sheet (600 000 for
 PBKDF2-HMAC-SHA256). Sessions live in memory: a restart logs everyone out.
+
+API bearer tokens are not passwords: they are 256-bit random strings, stored
+as their SHA-256 and compared in constant time, so checking one costs
+microseconds instead of a PBKDF2 run. One :class:`LoginThrottle` guards the
+login form and bearer tokens alike and is consulted before any check.
 """
 
 from __future__ import annotations
@@ -43,6 +48,21 @@ def verify_password(password: str, encoded: str) -> bool:
     iterations, salt, digest = check_hash_format(encoded)
     candidate = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
     return hmac.compare_digest(candidate, digest)
+
+
+def new_api_token() -> tuple[str, str]:
+    """A fresh random API token and the SHA-256 hex digest to put in ``dashboard.api_token_sha256``."""
+    token = "glm_" + secrets.token_urlsafe(32)
+    return token, hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def token_matches(token: str, digests: list[str]) -> bool:
+    """True when ``token``'s SHA-256 is one of ``digests``; every digest is compared, in constant time."""
+    candidate = hashlib.sha256(token.encode("utf-8")).hexdigest().encode("ascii")
+    found = False
+    for digest in digests:
+        found |= hmac.compare_digest(candidate, digest.encode("ascii"))
+    return found
 
 
 def _b64(raw: bytes) -> str:
@@ -110,13 +130,22 @@ def _digest(token: str) -> str:
 
 
 class LoginThrottle:
-    """Refuses logins from a client after ``max_failures`` wrong passwords within ``window_s``."""
+    """Refuses a client after ``max_failures`` failed authentications (password or token) within ``window_s``.
+
+    Checked before any password hashing or token comparison, so a blocked client costs nothing. At most
+    ``max_clients`` addresses are remembered; past that, clients without recent failures are forgotten first.
+    """
 
     def __init__(
-        self, max_failures: int = 5, window_s: float = 60.0, clock: Callable[[], float] = time.monotonic
+        self,
+        max_failures: int = 5,
+        window_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 4096,
     ) -> None:
         self.max_failures = max_failures
         self.window_s = window_s
+        self.max_clients = max_clients
         self._clock = clock
         self._lock = threading.Lock()
         self._failures: dict[str, list[float]] = {}
@@ -128,7 +157,9 @@ class LoginThrottle:
 
     def failed(self, client: str) -> None:
         with self._lock:
-            self._recent(client).append(self._clock())
+            self._failures[client] = [*self._recent(client), self._clock()]
+            if len(self._failures) > self.max_clients:
+                self._forget()
 
     def succeeded(self, client: str) -> None:
         with self._lock:
@@ -137,5 +168,15 @@ class LoginThrottle:
     def _recent(self, client: str) -> list[float]:
         cutoff = self._clock() - self.window_s
         recent = [t for t in self._failures.get(client, []) if t > cutoff]
-        self._failures[client] = recent
+        if recent:
+            self._failures[client] = recent
+        else:
+            self._failures.pop(client, None)  # only clients with recent failures take memory
         return recent
+
+    def _forget(self) -> None:
+        cutoff = self._clock() - self.window_s
+        for key in [k for k, times in self._failures.items() if times[-1] <= cutoff]:
+            del self._failures[key]
+        while len(self._failures) > self.max_clients:  # all recent: the oldest insertion goes first
+            del self._failures[next(iter(self._failures))]

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_config_args(parser)
     parser.set_defaults(func=serve)
-    sub = parser.add_subparsers(dest="dashboard_command", metavar="{hash-password}")
+    sub = parser.add_subparsers(dest="dashboard_command", metavar="{hash-password,new-token}")
     hasher = sub.add_parser(
         "hash-password",
         help="print a dashboard.password_hash value for a password",
@@ -37,6 +37,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     hasher.add_argument("--stdin", action="store_true", help="read the password as one line from standard input")
     hasher.set_defaults(func=hash_password_command)
+    tokens = sub.add_parser(
+        "new-token",
+        help="print a new random API bearer token and the dashboard.api_token_sha256 entry for it",
+        description="The token goes to stdout (give it to the API client, e.g. Prometheus); only its SHA-256 "
+        "goes in the configuration.",
+    )
+    tokens.set_defaults(func=new_token_command)
+
+
+def new_token_command(args: argparse.Namespace) -> int:
+    from edge.dashboard.auth import new_api_token
+
+    token, digest = new_api_token()
+    print(token)
+    print(f'# in glimpse.toml:  [dashboard]  api_token_sha256 = ["{digest}"]', file=sys.stderr)
+    return EXIT_OK
 
 
 def hash_password_command(args: argparse.Namespace) -> int:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from edge.config.base import Section
 from edge.errors import ConfigError, shown
@@ -63,9 +64,14 @@ class DashboardConfig(Section):
     password_hash: str | None = Field(
         default=None,
         description=(
-            "Hash of the dashboard password (make one with `glimpse dashboard hash-password`); the password also "
-            "works as an API bearer token. Required when host is not a loopback address."
+            "Hash of the dashboard password (make one with `glimpse dashboard hash-password`) for the login form. "
+            "Required when host is not a loopback address."
         ),
+    )
+    api_token_sha256: list[Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]] = Field(
+        default_factory=list,
+        description="SHA-256 (hex) of each API token accepted as 'Authorization: Bearer <token>' (make one with "
+        "`glimpse dashboard new-token`); the password is not a bearer token.",
     )
     require_login: bool = Field(
         default=False,
@@ -84,6 +90,27 @@ class DashboardConfig(Section):
     poll_interval_s: float = Field(
         default=1.0, gt=0, le=60, description="How often a standalone dashboard looks for new events in the store."
     )
+    max_connections: int = Field(
+        default=32,
+        ge=2,
+        le=1000,
+        description="Connections served at once (live streams included); more are answered 503 and closed at once.",
+    )
+    read_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="A client that sends nothing for this long while a request is expected is disconnected.",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> DashboardConfig:
+        if self.max_stream_clients >= self.max_connections:
+            raise ValueError(
+                f"max_stream_clients {self.max_stream_clients!r} >= max_connections {self.max_connections!r}; "
+                "expected fewer live streams than connections, so that the API still answers"
+            )
+        return self
 
     @field_validator("password_hash")
     @classmethod

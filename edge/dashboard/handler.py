@@ -10,30 +10,41 @@ Security choices (OWASP CSRF and Session Management cheat sheets):
 - when bound to loopback, the ``Host`` header must be a loopback name, which
   stops DNS-rebinding pages from reading the API;
 - a Content-Security-Policy allows only this server's scripts and styles and
-  no images or media at all.
+  no images or media at all;
+- one throttle guards the login form and bearer tokens, consulted before any
+  check; redirect targets are same-origin paths of printable ASCII only;
+- every read has a timeout (``dashboard.read_timeout_s``: a silent or slow
+  client is dropped), at most ``dashboard.max_connections`` are served at once
+  (more get a 503 and are closed without a thread), bodies are bounded, and a
+  client that goes away is logged at DEBUG, not with a traceback.
+
+``http.server`` is kept rather than uvicorn/Starlette: see docs/dashboard.md
+("HTTP server") for the measured cost of each and why.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import hmac
 import html
 import json
 import logging
 import re
+import socket
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from edge.dashboard import api
 from edge.dashboard.api import ApiError
-from edge.dashboard.auth import Session, is_loopback_host, verify_password
+from edge.dashboard.auth import Session, is_loopback_host, token_matches, verify_password
 from edge.dashboard.feed import TooManyClients
 from edge.dashboard.openapi import document
 from edge.dashboard.server import DashboardServer
+from edge.dashboard.transport import PATH_CHARS, DashboardHTTPServer, safe_next
 
 logger = logging.getLogger(__name__)
 
@@ -46,43 +57,38 @@ CSP = (
 PAGES = {"/": "index.html", "/kiosk": "kiosk.html"}
 PUBLIC = {"/login", "/static/style.css", "/favicon.ico"}
 KIOSK = {"/kiosk", "/api/kiosk", "/static/kiosk.js", "/static/style.css"}
-_STATIC_NAME = re.compile(r"^/static/([a-z0-9_-]+\.(?:html|js|css))$")
+_STATIC_NAME = re.compile(r"^/static/([a-z0-9_-]{1,64}\.(?:html|js|css))$")
 _TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css"}
-
-
-def _safe_next(target: str) -> str:
-    """Only local paths, so the login form cannot be used to redirect elsewhere."""
-    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    app: DashboardServer
 
 
 def make_http_server(app: DashboardServer, host: str, port: int) -> ThreadingHTTPServer:
     """A bound (not yet serving) HTTP server whose handler answers for ``app``."""
+    cls: type[DashboardHTTPServer] = DashboardHTTPServer
     if ":" in host:
-        import socket
 
-        class _V6(_HTTPServer):
+        class _V6(DashboardHTTPServer):
             address_family = socket.AF_INET6
 
-        httpd: _HTTPServer = _V6((host, port), Handler)
-    else:
-        httpd = _HTTPServer((host, port), Handler)
+        cls = _V6
+    httpd = cls((host, port), Handler)
     httpd.app = app
+    httpd.max_connections = app.config.dashboard.max_connections
+    httpd.read_timeout_s = app.config.dashboard.read_timeout_s
     return httpd
 
 
 class Handler(BaseHTTPRequestHandler):
     """One request. ``server.app`` is the :class:`DashboardServer` being served."""
 
-    server: _HTTPServer
+    server: DashboardHTTPServer
     server_version = "glimpse-dashboard"
     sys_version = ""
 
     # -- plumbing --------------------------------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.read_timeout_s)  # every read and write of this connection
 
     @property
     def app(self) -> DashboardServer:
@@ -109,9 +115,11 @@ class Handler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(body, default=str).encode("utf-8"), "application/json", headers)
 
     def _error(self, err: ApiError) -> None:
-        self._json(err.status, err.body())
+        self._json(err.status, err.body(), {"Retry-After": "60"} if err.status == 429 else None)
 
     def _redirect(self, location: str, headers: dict[str, str] | None = None) -> None:
+        if not PATH_CHARS.match(location):  # never let a value split the header (CRLF injection)
+            raise ApiError(400, "bad redirect target", location[:64])
         self._send(HTTPStatus.SEE_OTHER, b"", "text/plain", {"Location": location, **(headers or {})})
 
     def _static(self, name: str) -> None:
@@ -144,36 +152,43 @@ class Handler(BaseHTTPRequestHandler):
     def _session(self) -> Session | None:
         return self.app.sessions.get(self._cookie())
 
-    def _bearer_ok(self) -> bool:
-        header = self.headers.get("Authorization") or ""
+    def _bearer_ok(self, header: str) -> bool:
         scheme, _, token = header.partition(" ")
-        secret = self.app.config.dashboard.password_hash
-        if scheme.lower() != "bearer" or not token or not secret:
-            return False
-        key = hashlib.sha256(token.encode("utf-8")).hexdigest()
-        if key in self.app.bearer_cache:
-            return True
-        ok = verify_password(token, secret)
-        if ok:  # PBKDF2 is slow on purpose; a Prometheus scrape every 15 s must not pay it each time
-            self.app.bearer_cache.add(key)
-        return ok
+        tokens = self.app.config.dashboard.api_token_sha256
+        return scheme.lower() == "bearer" and bool(token) and token_matches(token.strip(), tokens)
 
     def _authorize(self, path: str) -> tuple[bool, bool]:
         """(may proceed, authenticated by bearer token); answers the request itself when refusing."""
         if not self.app.auth_required or path in PUBLIC:
             return True, False
-        peer_is_local = is_loopback_host(self.client_address[0])
+        client = self.client_address[0]
+        peer_is_local = is_loopback_host(client)
         if path in KIOSK and self.app.config.dashboard.kiosk_loopback_without_login and peer_is_local:
             return True, False
-        if self._bearer_ok():
-            return True, True
+        header = self.headers.get("Authorization")
+        if header is not None:
+            if self.app.throttle.blocked(client):  # before any check: a blocked client costs nothing
+                raise ApiError(429, "too many failed attempts", "wait a minute before trying again")
+            if self._bearer_ok(header):
+                return True, True
+            self._failed("wrong bearer token", client)
+            raise ApiError(401, "wrong token", "send 'Authorization: Bearer <token>' with a token from new-token")
         if self._session() is not None:
             return True, False
         if path.startswith("/api/") or path == "/metrics":
             self._json(401, {"error": "login required", "detail": "log in at /login or send 'Authorization: Bearer'"})
         else:
-            self._redirect("/login?next=" + path)
+            self._redirect("/login?next=" + quote(path))
         return False, False
+
+    def _failed(self, what: str, client: str) -> None:
+        """Count a failure; one WARNING when it blocks the address (a guessing flood must not flood the journal)."""
+        throttle = self.app.throttle
+        throttle.failed(client)
+        if throttle.blocked(client):
+            logger.warning("dashboard: %s from %s; address blocked for %.0f s", what, client, throttle.window_s)
+        else:
+            logger.info("dashboard: %s from %s", what, client)
 
     def _csrf_ok(self, form_token: str | None = None) -> bool:
         origin = self.headers.get("Origin")
@@ -182,7 +197,7 @@ class Handler(BaseHTTPRequestHandler):
         session = self._session()
         expected = session.csrf if session is not None else (None if self.app.auth_required else self.app.open_csrf)
         given = self.headers.get("X-CSRF-Token") or form_token
-        return bool(expected and given and hmac.compare_digest(expected, given))
+        return bool(expected and given and hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace")))
 
     def _body(self) -> bytes:
         length = self.headers.get("Content-Length")
@@ -190,7 +205,10 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(411, "length required", "send a Content-Length header")
         if int(length) > api.MAX_BODY_BYTES:
             raise ApiError(413, "body too large", f"{int(length)} bytes; expected at most {api.MAX_BODY_BYTES}")
-        return self.rfile.read(int(length))
+        body = self.rfile.read(int(length))  # a client that sends less times out (read_timeout_s)
+        if len(body) < int(length):
+            raise ApiError(400, "incomplete body", f"{len(body)} of {int(length)} bytes")
+        return body
 
     # -- dispatch --------------------------------------------------------------------------------------------------
 
@@ -218,8 +236,12 @@ class Handler(BaseHTTPRequestHandler):
                 route(url.path, parse_qs(url.query, keep_blank_values=True), bearer)
         except ApiError as err:
             self._error(err)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        except (ConnectionError, TimeoutError) as exc:  # the client went away or stalled
+            self.close_connection = True
+            logger.debug("dashboard request %s ended: %r", url.path, exc)
+            if isinstance(exc, TimeoutError):
+                with contextlib.suppress(OSError):
+                    self._json(408, {"error": "request timeout", "detail": "the body did not arrive in time"})
         except Exception as exc:  # one bad request must not kill the server thread
             logger.exception("dashboard request %s failed", self.path)
             self._json(500, {"error": "internal error", "detail": type(exc).__name__})
@@ -301,7 +323,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _login_next(self) -> str:
         target = (parse_qs(urlsplit(self.path).query).get("next") or ["/"])[0]
-        return _safe_next(target)
+        return safe_next(target)
 
     def _login_error(self) -> str:
         query = parse_qs(urlsplit(self.path).query)
@@ -314,14 +336,13 @@ class Handler(BaseHTTPRequestHandler):
         if origin and urlsplit(origin).netloc != (self.headers.get("Host") or ""):
             raise ApiError(403, "cross-origin login refused", origin)
         form = parse_qs(self._body().decode("utf-8", "replace"))
-        target = _safe_next((form.get("next") or ["/"])[0])
+        target = safe_next((form.get("next") or ["/"])[0])
         client = self.client_address[0]
         if app.throttle.blocked(client):
             return self._redirect("/login?error=2")
         secret = app.config.dashboard.password_hash or ""
         if not secret or not verify_password((form.get("password") or [""])[0], secret):
-            app.throttle.failed(client)
-            logger.warning("dashboard: failed login from %s", client)
+            self._failed("failed login", client)
             return self._redirect("/login?error=1")
         app.throttle.succeeded(client)
         token, _ = app.sessions.create()

@@ -90,7 +90,12 @@ def document() -> dict[str, Any]:
         "components": {
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": "glimpse_session"},
-                "bearer": {"type": "http", "scheme": "bearer", "description": "The dashboard password."},
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token from `glimpse dashboard new-token` (its SHA-256 in "
+                    "dashboard.api_token_sha256).",
+                },
             },
             "responses": {"Error": _json({"$ref": "#/components/schemas/Error"}, "A client or server error.")},
             "schemas": {

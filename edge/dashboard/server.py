@@ -44,6 +44,8 @@ PIPELINE_KEYS = (
     "mqtt_connected",
     "paused",
     "face_found_rate",
+    "unwritten_events",
+    "write_error",
 )
 
 
@@ -88,7 +90,6 @@ class DashboardServer(Closeable):
         self.loopback_bind = is_loopback_host(dash.host)
         self.sessions = SessionStore(ttl_s=dash.session_ttl_min * 60.0)
         self.throttle = LoginThrottle()
-        self.bearer_cache: set[str] = set()  # sha256 of bearer tokens already verified
         self.open_csrf = secrets.token_urlsafe(32)  # CSRF token when no login is needed (still blocks cross-site posts)
         self.feed = feed or DashboardFeed(max_clients=dash.max_stream_clients)
         self._tailer = StoreTailer(store, self.feed, dash.poll_interval_s) if tail_store else None

@@ -49,7 +49,7 @@ class Event(_Payload):
     schema_version: int = Field(default=SCHEMA_VERSION, description="Payload schema version.")
     id: str = Field(description="Unique event id; consumers de-duplicate by it.")
     device: str = Field(description="Device id from device.id.")
-    source: str = Field(description="Source id (camera or video name).")
+    source: str = Field(description="Source id: the URI without its query, a file by its name only (file:clip.mp4).")
     kind: Literal["micro", "macro"] = Field(description="micro (<= 500 ms) or macro (longer).")
     onset: datetime = Field(description="Wall-clock time of the onset (ISO 8601, UTC).")
     apex: datetime = Field(description="Wall-clock time of the apex.")

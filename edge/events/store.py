@@ -8,6 +8,7 @@ several processes (SQLite WAL): the dashboard reads while the daemon writes.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
@@ -115,16 +116,20 @@ class EventStore(Closeable):
     def add(self, event: Event) -> bool:
         """Store one event; ``False`` if its id was already stored."""
         row = (event.id, event.onset.timestamp(), event.kind, event.emotion.label, event.confidence)
-        try:
-            with self._lock:
-                cur = self._conn().execute(
+        with self._lock:
+            db = self._conn()
+            try:
+                cur = db.execute(
                     "INSERT OR IGNORE INTO events (id, onset_ts, kind, label, confidence, payload)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     (*row, event.model_dump_json()),
                 )
-                self._conn().commit()
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot write event {event.id!r} to {str(self.path)!r}: {exc}") from exc
+                db.commit()
+            except sqlite3.Error as exc:
+                if db.in_transaction:  # a failed commit (disk full) must not leave the next write inside it
+                    with contextlib.suppress(sqlite3.Error):
+                        db.rollback()
+                raise StoreError(f"cannot write event {event.id!r} to {str(self.path)!r}: {exc}") from exc
         return cur.rowcount == 1
 
     def query(

@@ -6,10 +6,11 @@ than ``logs.rotate_after_h``; at most ``logs.backups`` rotated files are kept
 and rotated files last written more than ``logs.max_age_days`` ago are deleted.
 
 Failures (a full or read-only disk) never raise out of :meth:`JsonlSink.on_event`:
-the line is lost and counted in ``failures`` (the first loss of a streak is
-logged), the handle is reopened on the next event, and an incomplete last line
-is dropped on reopening. A rotation whose renames fail keeps appending to the
-live file and is retried after ``ROTATE_RETRY_S``.
+the event waits in the sink's :class:`~edge.sinks.backlog.Backlog` (bounded, in
+memory) and is written, in order, once a retry succeeds; the handle is reopened
+for each retry, and an incomplete last line is dropped on reopening. A rotation
+whose renames fail keeps appending to the live file and is retried after
+``ROTATE_RETRY_S``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any, TextIO
 
 from edge.errors import SinkError
 from edge.events.model import Event
-from edge.sinks.base import SinkBase
+from edge.sinks.backlog import Backlog, DurableSink
 from edge.sinks.config import LogsConfig
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def _drop_partial_line(path: Path) -> None:
     logger.warning("dropped an incomplete last line (%d bytes) of %s", size - keep, path)
 
 
-class JsonlSink(SinkBase):
+class JsonlSink(DurableSink):
     """Appends one JSON object per event (the :class:`Event` schema) and rotates.
 
     Usage::
@@ -88,9 +89,8 @@ class JsonlSink(SinkBase):
         self._started = 0.0  # wall time of the live file's first line
         self._last_sweep = -float("inf")
         self._rotate_after = -float("inf")  # no rotation attempt before this wall time (after a failure)
-        self.failures = 0  # events (lines) lost, in total
-        self._lost_in_streak = 0  # lost since the last successful write; the first one is logged
         self._closed = False
+        self.backlog = Backlog(self.name, str(self.path), self._append, (OSError, ValueError))
         try:
             config.dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -106,19 +106,23 @@ class JsonlSink(SinkBase):
         self._file = self.path.open("a", encoding="utf-8")
         self._started = self._clock() if self._file.tell() == 0 else _first_line_time(self.path, self._clock())
 
-    def on_event(self, event: Event) -> None:
-        """Append one line; never raises: a full disk or a failed rotation loses lines, counted in ``failures``."""
+    @property
+    def failures(self) -> int:
+        """Events lost: more than the backlog could hold waited, or they were still waiting at close."""
+        return self.backlog.dropped
+
+    def _append(self, event: Event) -> None:
+        """Write one line; on failure drop the handle (the retry reopens it and cuts a partial line) and raise."""
         if self._closed:
             return
-        line = event.model_dump_json() + "\n"
         try:
-            self._write(line)
-        except (OSError, ValueError) as exc:  # ValueError: I/O on a handle that a failure left closed
-            self._lost(event.id, exc)
-            return
-        if self._lost_in_streak:
-            logger.warning("%s is writable again; %d event(s) were lost", self.path, self._lost_in_streak)
-            self._lost_in_streak = 0
+            self._write(event.model_dump_json() + "\n")
+        except (OSError, ValueError):  # ValueError: I/O on a handle that a failure left closed
+            file, self._file = self._file, None
+            if file is not None:
+                with contextlib.suppress(OSError, ValueError):  # the unwritten rest of the line goes with it
+                    file.close()
+            raise
 
     def _write(self, line: str) -> None:
         if self._file is None:
@@ -130,21 +134,6 @@ class JsonlSink(SinkBase):
             self._started = self._clock()
         self._file.write(line)
         self._file.flush()
-
-    def _lost(self, event_id: str, exc: Exception) -> None:
-        self.failures += 1
-        self._lost_in_streak += 1
-        if self._lost_in_streak == 1:
-            logger.error(
-                "event %s not written to %s: %s; later losses are counted until a write succeeds",
-                event_id,
-                self.path,
-                exc,
-            )
-        file, self._file = self._file, None  # reopen on the next event (which drops a partial last line)
-        if file is not None:
-            with contextlib.suppress(OSError, ValueError):  # the unwritten rest of the line goes with the handle
-                file.close()
 
     def _due(self, incoming: int) -> bool:
         assert self._file is not None
@@ -196,12 +185,14 @@ class JsonlSink(SinkBase):
                 logger.warning("cannot remove old log %s: %s", item, exc)
 
     def on_stats(self, stats: Mapping[str, Any]) -> None:
+        self.backlog.retry()
         if self._clock() - self._last_sweep >= SWEEP_EVERY_S:
             self._sweep()
 
     def close(self) -> None:
         if self._closed:
             return
+        self.backlog.close()
         self._closed = True
         file, self._file = self._file, None
         if file is not None:

@@ -8,15 +8,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from edge.errors import StoreError
-from edge.events.model import Event
 from edge.events.store import EventStore
-from edge.sinks.base import SinkBase
+from edge.sinks.backlog import Backlog, DurableSink
 
 logger = logging.getLogger(__name__)
 
 
-class StoreSink(SinkBase):
-    """Stores every event; runs retention at most once a minute (on stats ticks)."""
+class StoreSink(DurableSink):
+    """Stores every event; runs retention at most once a minute (on stats ticks).
+
+    A full or read-only disk must not stop the other sinks, nor lose events: what cannot be stored waits
+    in the :class:`~edge.sinks.backlog.Backlog` and is stored when space returns.
+    """
 
     name = "store"
 
@@ -24,17 +27,10 @@ class StoreSink(SinkBase):
         self.store = store
         self._retention_every_s = retention_every_s
         self._last_retention = 0.0
-        self.failures = 0
-
-    def on_event(self, event: Event) -> None:
-        try:
-            self.store.add(event)
-        except StoreError as exc:
-            # A full or read-only disk must not stop the other sinks; the JSONL log and MQTT outbox still run.
-            self.failures += 1
-            logger.error("event %s not stored: %s", event.id, exc)
+        self.backlog = Backlog(self.name, str(store.path), store.add, (StoreError,))
 
     def on_stats(self, stats: Mapping[str, Any]) -> None:
+        self.backlog.retry()
         now = time.monotonic()
         if now - self._last_retention >= self._retention_every_s:
             self._last_retention = now
@@ -44,4 +40,5 @@ class StoreSink(SinkBase):
                 logger.error("retention failed: %s", exc)
 
     def close(self) -> None:
+        self.backlog.close()
         self.store.close()

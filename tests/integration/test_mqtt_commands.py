@@ -39,16 +39,23 @@ def wait_until(predicate: Any, timeout_s: float = 5.0) -> bool:
     return False
 
 
+def open_sink(broker: Any, tmp_path: Path, controller: Controller, **settings: Any) -> MqttSink:
+    config = MqttConfig(enabled=True, host=broker.host, port=broker.port, reconnect_max_s=1, **settings)
+    mqtt = MqttSink(config, "test-dev", controller, outbox_path=tmp_path / "outbox.db")
+    assert wait_until(lambda: mqtt.connected)
+    time.sleep(0.2)  # let the SUBACK of the command subscription arrive (and any retained command with it)
+    return mqtt
+
+
 @pytest.fixture
-def sink(mosquitto: Any, tmp_path: Path) -> Any:
+def sink(mosquitto: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Any:
     controller = Controller()
-    config = MqttConfig(enabled=True, host=mosquitto.host, port=mosquitto.port, reconnect_max_s=1)
-    with MqttSink(config, "test-dev", controller, outbox_path=tmp_path / "outbox.db") as mqtt:
-        assert wait_until(lambda: mqtt.connected)
-        time.sleep(0.2)  # let the SUBACK of the command subscription arrive
+    settings = getattr(request, "param", {})
+    with open_sink(mosquitto, tmp_path, controller, **settings) as mqtt:
         yield mqtt, controller
 
 
+@pytest.mark.parametrize("sink", [{"allow_resume": True}], indirect=True)
 def test_pause_and_resume_commands_reach_the_controller(sink: Any, mosquitto: Any) -> None:
     _mqtt, controller = sink
     seen: list[tuple[bool, str]] = []
@@ -120,4 +127,93 @@ def test_home_assistant_birth_republishes_discovery(sink: Any, mosquitto: Any, s
     send(client, "homeassistant/status", "offline")
     time.sleep(0.3)
     assert len(sub.messages) == before + 6, "only 'online' triggers discovery"
+    client.disconnect()
+
+
+def test_resume_over_mqtt_is_refused_unless_allowed(sink: Any, mosquitto: Any) -> None:
+    mqtt, controller = sink
+    client = publisher(mosquitto)
+    send(client, "glimpse/test-dev/set/pause", "ON")
+    assert wait_until(lambda: controller.paused)
+    for topic, payload in [("glimpse/test-dev/set/pause", "OFF"), ("glimpse/test-dev/set/resume", "")]:
+        send(client, topic, payload)
+    assert wait_until(lambda: mqtt.rejected_commands == 2)
+    assert controller.paused
+    client.disconnect()
+
+
+def retained_on(broker: Any, topic: str, wait_s: float = 0.5) -> list[bytes]:
+    """What a fresh subscriber gets retained on ``topic`` (empty: nothing is retained there)."""
+    got: list[bytes] = []
+    client = Client(CallbackAPIVersion.VERSION2, client_id="retained-probe")
+    client.on_message = lambda c, u, m: got.append(bytes(m.payload)) if m.retain else None
+    client.connect(broker.host, broker.port)
+    client.subscribe(topic, qos=1)
+    client.loop_start()
+    time.sleep(wait_s)
+    client.disconnect()
+    client.loop_stop()
+    return got
+
+
+@pytest.mark.parametrize("allow_resume", [False, True])
+def test_a_retained_command_never_lifts_a_pause(
+    mosquitto: Any, tmp_path: Path, allow_resume: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The attack: a retained `set/pause OFF` replayed by the broker on every reconnect, even a broker restart."""
+    attacker = publisher(mosquitto)
+    send(attacker, "glimpse/test-dev/set/pause", "OFF", retain=True)
+    send(attacker, "glimpse/test-dev/set/resume", "PRESS", retain=True)
+    attacker.disconnect()
+    assert retained_on(mosquitto, "glimpse/test-dev/set/pause") == [b"OFF"]
+    controller = Controller()
+    controller.pause("dashboard")
+    with caplog.at_level(logging.WARNING, logger="edge.sinks.mqtt.sink"):
+        mqtt = open_sink(mosquitto, tmp_path, controller, allow_resume=allow_resume)
+        with mqtt:
+            assert wait_until(lambda: mqtt.rejected_commands == 2)
+            assert controller.paused
+            # the sink removed both retained commands from the broker ...
+            assert wait_until(lambda: retained_on(mosquitto, "glimpse/test-dev/set/+") == [], 5.0)
+            mosquitto.stop()
+            assert wait_until(lambda: not mqtt.connected, 5.0)
+            mosquitto.start()
+            assert wait_until(lambda: mqtt.connected, 10.0)
+            time.sleep(0.3)
+            assert controller.paused, "a broker restart lifted the pause"
+            assert mqtt.rejected_commands == 2
+    assert sum("ignored retained MQTT command" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_clearing_a_retained_pause_is_not_taken_for_a_pause(mosquitto: Any, tmp_path: Path) -> None:
+    """Clearing publishes an empty retained message, which the broker echoes; empty on set/pause means "pause"."""
+    attacker = publisher(mosquitto)
+    send(attacker, "glimpse/test-dev/set/pause", "ON", retain=True)
+    attacker.disconnect()
+    controller = Controller()
+    seen: list[tuple[bool, str]] = []
+    controller.subscribe(lambda paused, reason: seen.append((paused, reason)))
+    with open_sink(mosquitto, tmp_path, controller) as mqtt:
+        assert wait_until(lambda: retained_on(mosquitto, "glimpse/test-dev/set/pause") == [], 5.0)
+        assert mqtt.rejected_commands == 1
+        client = publisher(mosquitto)
+        send(client, "glimpse/test-dev/set/pause", "")  # a real empty command afterwards still pauses
+        assert wait_until(lambda: controller.paused)
+        client.disconnect()
+    assert seen == [(True, "mqtt")]
+
+
+def test_home_assistant_births_are_debounced(sink: Any, mosquitto: Any, subscribe: Any) -> None:
+    mqtt, _ = sink
+    sub = subscribe("homeassistant/+/glimpse_test-dev/+/config", client_id="ha")
+    assert wait_until(lambda: len(sub.messages) >= 6)
+    before = len(sub.messages)
+    client = publisher(mosquitto)
+    for _ in range(200):
+        client.publish("homeassistant/status", "online", qos=1)
+    send(client, "homeassistant/status", "online")
+    assert wait_until(lambda: len(sub.messages) >= before + 6)
+    time.sleep(1.5)  # a second debounce window would have published by now
+    assert len(sub.messages) == before + 6, f"{len(sub.messages) - before} discovery messages for 201 births"
+    assert mqtt.discovery_published == 2  # the connect and one for the burst of births
     client.disconnect()

@@ -214,7 +214,8 @@
       ["Face found", p.face_found_rate === undefined ? "—" : fmt(100 * p.face_found_rate, 0) + " %"],
       ["Engine / model", `${p.engine_backend ?? "—"} / ${p.model ?? "—"}`], ["Uptime", up(p.uptime_s)],
       ["MQTT", p.mqtt_connected === null || p.mqtt_connected === undefined ? "disabled" : (p.mqtt_connected ? "connected" : "disconnected")],
-      ["Privacy pause", p.paused ? "on (camera off)" : "off"]]
+      ["Privacy pause", p.paused ? "on (camera off)" : "off"],
+      ["Events waiting for disk", p.write_error ? `${Object.values(p.unwritten_events || {}).reduce((a, b) => a + b, 0)} (${p.write_error})` : "none"]]
       : [["Daemon", "daemon not running"], ["Mode", h.dashboard.mode]]);
     const th = host.throttled, disk = host.disk;
     const thText = th ? (th.under_voltage_now || th.throttled_now || th.arm_freq_capped_now ? "THROTTLED now " : "no") + ` (${th.raw})` : "unknown (no vcgencmd)";

@@ -57,6 +57,12 @@ class MqttConfig(Section):
         "$CREDENTIALS_DIRECTORY/<name>.",
     )
     stats_interval_s: float = Field(default=60.0, gt=0, le=86_400, description="Publish stats at most this often.")
+    allow_resume: bool = Field(
+        default=False,
+        description="Let set/pause OFF and set/resume lift a privacy pause. Off: MQTT can pause but never resume "
+        "(anyone allowed to publish to the broker could switch the camera back on); restrict "
+        "<topic_prefix>/<device.id>/set/# with broker ACLs before enabling.",
+    )
     discovery: bool = Field(default=True, description="Publish Home Assistant MQTT discovery.")
     discovery_prefix: str = Field(
         default="homeassistant",

@@ -9,6 +9,7 @@ delivered in insertion order. The object is shared by the output thread
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
@@ -30,7 +31,7 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE TABLE IF NOT EXISTS queued (event_id TEXT PRIMARY KEY, t REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-#: How long the ids of queued events are remembered, for reconciliation with the event store.
+#: How long before the newest queued event the ids of queued events are remembered (for reconciliation).
 QUEUED_MEMORY_S = 7 * 24 * 3600.0
 
 
@@ -60,7 +61,9 @@ class Outbox(Closeable):
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
             self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)", (str(time.time()),))
-            self._db.execute("DELETE FROM queued WHERE t < ?", (time.time() - QUEUED_MEMORY_S,))
+            # Relative to the newest queued event, not to now: after a long downtime the ids from the end of the
+            # last run are exactly the ones the reconciliation needs.
+            self._db.execute("DELETE FROM queued WHERE t < (SELECT MAX(t) FROM queued) - ?", (QUEUED_MEMORY_S,))
         except (OSError, sqlite3.Error) as exc:
             raise SinkError(f"cannot open MQTT outbox {str(path)!r}: {exc}; expected a writable SQLite file") from exc
 
@@ -84,7 +87,11 @@ class Outbox(Closeable):
                     )
                     self._conn.execute("COMMIT")
                 except sqlite3.Error:
-                    self._conn.execute("ROLLBACK")
+                    # SQLite may already have rolled back (a full disk does): a ROLLBACK then fails with
+                    # "no transaction is active" and would hide the real error ("database or disk is full").
+                    if self._conn.in_transaction:
+                        with contextlib.suppress(sqlite3.Error):
+                            self._conn.execute("ROLLBACK")
                     raise
                 seq = int(cur.lastrowid or 0)
                 if seq % 100 == 0:
@@ -119,6 +126,13 @@ class Outbox(Closeable):
         """When this outbox file was first created (Unix time)."""
         with self._lock:
             return float(self._conn.execute("SELECT value FROM meta WHERE key = 'created'").fetchone()[0])
+
+    @property
+    def last_queued(self) -> float | None:
+        """When the newest event was added (Unix time); None if none was ever added (or remembered)."""
+        with self._lock:
+            value = self._conn.execute("SELECT MAX(t) FROM queued").fetchone()[0]
+        return None if value is None else float(value)
 
     def never_queued(self, event_ids: list[str]) -> list[str]:
         """The ids among ``event_ids`` that were never added (within the remembered period), in order."""

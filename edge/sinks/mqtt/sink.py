@@ -23,7 +23,7 @@ from typing import Any
 from edge.control import Controller
 from edge.errors import SinkError
 from edge.events.model import DeviceState, Event
-from edge.sinks.base import SinkBase
+from edge.sinks.backlog import Backlog, DurableSink
 from edge.sinks.mqtt.config import MqttConfig
 from edge.sinks.mqtt.messages import OFFLINE, ONLINE, Topics, discovery_messages, parse_command
 from edge.sinks.mqtt.outbox import Outbox
@@ -33,6 +33,10 @@ logger = logging.getLogger(__name__)
 Job = tuple[str, Any]
 
 CLOSE_DRAIN_S = 2.0  # at close, wait this long for PUBACKs of queued events while connected
+#: At start, stored events from this long before the outbox's newest queued event on are checked for a missing one.
+RECONCILE_WINDOW_S = 3600.0
+#: Home Assistant births within this window re-publish discovery once (a restarting HA may send several).
+DISCOVERY_DEBOUNCE_S = 1.0
 
 
 def make_client(config: MqttConfig, device_id: str, environ: Mapping[str, str] | None = None) -> Any:
@@ -63,7 +67,7 @@ def make_client(config: MqttConfig, device_id: str, environ: Mapping[str, str] |
     return client
 
 
-class MqttSink(SinkBase):
+class MqttSink(DurableSink):
     """Publishes to ``<prefix>/<device>/...``; see docs/outputs.md for topics and payloads.
 
     Usage::
@@ -97,11 +101,14 @@ class MqttSink(SinkBase):
         self._last_stats = -float("inf")
         self._closed = False
         self.delivered = 0
-        self.failures = 0
         self.rejected_commands = 0
         self.connect_failures = 0
+        self._discovery_due: float | None = None  # set by paho's thread on HA's birth, cleared by the pump
+        self.discovery_published = 0
+        self._clearing: set[str] = set()  # command topics whose retained message we cleared; paho thread only
         self._outage: str | None = None  # the reason last logged for the current outage; paho thread only
         self._outage_since = 0.0
+        self.backlog = Backlog(self.name, str(self._outbox.path), self._queue_event, (SinkError,))
         try:
             if backfill is not None:
                 self._requeue(backfill)
@@ -120,12 +127,21 @@ class MqttSink(SinkBase):
         self._client.loop_start()
 
     def _requeue(self, backfill: Callable[[float], list[Event]]) -> None:
-        """Queue stored events that never reached the outbox (a crash between the store and outbox writes)."""
-        events = backfill(self._outbox.created - 60.0)
+        """Queue stored events that never reached the outbox (a crash between the store and outbox writes).
+
+        Only events that could really be missing are looked at: those stored since shortly before the newest
+        event the outbox ever queued (events are queued within seconds of being stored). Scanning everything
+        since the outbox was created re-sent weeks of acknowledged events once their ids had been forgotten.
+        """
+        last = self._outbox.last_queued
+        since = (
+            self._outbox.created - 60.0 if last is None else max(self._outbox.created - 60.0, last - RECONCILE_WINDOW_S)
+        )
+        events = backfill(since)
         missing = set(self._outbox.never_queued([e.id for e in events]))
         for event in events:
             if event.id in missing:
-                self._outbox.add(event.id, self.topics.events, event.model_dump_json())
+                self.backlog.submit(event)  # a full disk at start keeps it in memory instead of failing the start
         if missing:
             logger.warning(
                 "re-queued %d stored event(s) that never reached the MQTT outbox (the daemon stopped between "
@@ -134,20 +150,22 @@ class MqttSink(SinkBase):
             )
 
     # --- output thread -------------------------------------------------------------------------------
-    def on_event(self, event: Event) -> None:
-        try:
-            self._outbox.add(event.id, self.topics.events, event.model_dump_json())
-        except SinkError as exc:
-            self.failures += 1
-            logger.error("event %s not queued for MQTT: %s", event.id, exc)
-            return
+    def _queue_event(self, event: Event) -> None:
+        """Commit one event to the outbox (raises :class:`SinkError`: the backlog keeps it) and wake the pump."""
+        self._outbox.add(event.id, self.topics.events, event.model_dump_json())
         self._jobs.put(("fill", None))
+
+    @property
+    def failures(self) -> int:
+        """Events that never reached the outbox (the backlog overflowed, or still waited at close)."""
+        return self.backlog.dropped
 
     def on_state(self, state: DeviceState) -> None:
         self._state_json = state.model_dump_json()
         self._jobs.put(("state", None))
 
     def on_stats(self, stats: Mapping[str, Any]) -> None:
+        self.backlog.retry()
         now = time.monotonic()
         if now - self._last_stats < self._config.stats_interval_s:
             return
@@ -178,6 +196,7 @@ class MqttSink(SinkBase):
     def close(self) -> None:
         if self._closed:
             return
+        self.backlog.close()
         if self.connected:
             self.flush(CLOSE_DRAIN_S)  # a clean stop delivers what it can; the rest waits in the outbox
         self._closed = True
@@ -266,11 +285,31 @@ class MqttSink(SinkBase):
         topic = str(message.topic)
         payload = bytes(message.payload)
         if topic == self.topics.ha_status:
-            if payload.strip().lower() == ONLINE.encode():
-                self._jobs.put(("discovery", None))
+            if payload.strip().lower() == ONLINE.encode() and self._discovery_due is None:
+                self._discovery_due = time.monotonic() + DISCOVERY_DEBOUNCE_S
             return
+        if topic in self._clearing and not payload:
+            self._clearing.discard(topic)  # the broker echoing our own clearing of a retained command
+            return
+        if message.retain:
+            # A retained command is replayed by the broker on every (re)connect, long after whoever sent it:
+            # obeying it would lift a privacy pause at each reconnect. Ignore it and remove it from the broker.
+            self.rejected_commands += 1
+            logger.warning(
+                "ignored retained MQTT command on %r (%d bytes): commands must not be retained; clearing it",
+                topic,
+                len(payload),
+            )
+            self._clearing.add(topic)
+            self._jobs.put(("clear", topic))
+            return
+        self._command(topic, payload)
+
+    def _command(self, topic: str, payload: bytes) -> None:
         feature = topic.rsplit("/", 1)[-1]
         action, reason = parse_command(feature, payload)
+        if action == "resume" and not self._config.allow_resume:
+            action, reason = None, "resuming over MQTT is off (mqtt.allow_resume = false); resume on the device"
         if action is None:
             self.rejected_commands += 1
             logger.warning("rejected MQTT command on %r: %s", topic, reason)
@@ -279,7 +318,10 @@ class MqttSink(SinkBase):
             logger.warning("MQTT command %r ignored: no controller", action)
             return
         try:
-            getattr(self._controller, action)("mqtt")
+            if action == "pause":
+                self._controller.pause("mqtt")
+            else:
+                self._controller.resume("mqtt")
         except Exception:  # a listener's failure must not kill paho's loop thread
             logger.exception("MQTT command %r failed", action)
 
@@ -294,6 +336,10 @@ class MqttSink(SinkBase):
                 return
             try:
                 self._handle(kind, arg)
+                due = self._discovery_due
+                if due is not None and time.monotonic() >= due:
+                    self._discovery_due = None
+                    self._publish_discovery()
                 self._fill()
             except Exception:  # keep pumping: the outbox still holds every event
                 logger.exception("MQTT pump step %r failed", kind)
@@ -312,8 +358,8 @@ class MqttSink(SinkBase):
             self._publish_state()
         elif kind == "stats":
             self._publish(self.topics.stats, str(arg), qos=0)
-        elif kind == "discovery":
-            self._publish_discovery()
+        elif kind == "clear":
+            self._publish(str(arg), "", retain=True)  # an empty retained message deletes the retained one
 
     def _publish(self, topic: str, payload: str, *, qos: int = 1, retain: bool = False) -> None:
         if self.connected:
@@ -324,7 +370,8 @@ class MqttSink(SinkBase):
             self._publish(self.topics.state, self._state_json, qos=self._config.qos, retain=True)
 
     def _publish_discovery(self) -> None:
-        if self._config.discovery:
+        if self._config.discovery and self.connected:
+            self.discovery_published += 1
             for topic, payload in discovery_messages(self.topics):
                 self._publish(topic, payload, retain=True)
 

@@ -85,3 +85,35 @@ def test_drop_counter_learns_the_period() -> None:
         counter.observe(t)
     assert counter.dropped == 3
     assert counter.period_ns == 5_000_000
+
+
+@pytest.mark.parametrize(
+    ("uri", "label"),
+    [
+        ("file:/home/alice/interviews/bob%20smith/clip.mp4?fps=90&realtime=false", "file:clip.mp4"),
+        ("file:clip.mp4", "file:clip.mp4"),
+        ("file:///srv/kiosk/door.avi", "file:door.avi"),
+        ("picamera2:0?width=640&height=480&fps=90", "picamera2:0"),
+        ("v4l2:/dev/video0", "v4l2:/dev/video0"),
+        ("synthetic:demo?realtime=true", "synthetic:demo"),
+    ],
+)
+def test_events_name_a_file_source_by_its_file_name_only(uri: str, label: str) -> None:
+    from edge.capture.registry import source_label
+
+    assert source_label(uri) == label
+
+
+def test_a_daemon_on_a_file_puts_only_the_file_name_in_its_events(tmp_path: Path) -> None:
+    from edge.config import validate
+    from edge.service import build_daemon
+
+    config = validate(
+        {"source": {"uri": f"file:{tmp_path}/private/clip.mp4"}, "store": {"path": str(tmp_path / "e.db")}}
+    )
+    daemon = build_daemon(config)
+    try:
+        assert daemon.analyzer.factory.source == "file:clip.mp4"
+    finally:
+        daemon.bus.close()
+        daemon.analyzer.stages.close()

@@ -187,3 +187,16 @@ def test_stats_are_pushed_by_the_daemon_timer_to_sinks_and_listeners() -> None:
     assert rec.stats and heard  # bus.stats_interval_s is 0.05 s in make_daemon; the run lasts over 0.6 s
     assert rec.stats[-1]["frames_in"] > 0 and "score_history" in rec.stats[-1]
     assert heard[-1]["state"] in ("running", "stopped")
+
+
+def test_the_run_summary_keeps_a_bounded_number_of_events_and_counts_all() -> None:
+    """Issue 15: the summary held every event for the life of the process (about 190 MB a month)."""
+    from edge.daemon import RECENT_EVENTS
+
+    source = ListSource(RECENT_EVENTS * 3 + 10)
+    daemon, rec = make_daemon(source, every=1, ring=64, lossless=True)
+    summary = daemon.run()
+    assert summary.events_total == len(rec.events) > RECENT_EVENTS * 3
+    assert len(summary.events) == RECENT_EVENTS
+    assert [e.id for e in summary.events] == [e.id for e in rec.events[-RECENT_EVENTS:]]  # the latest ones
+    assert summary.events_by_kind == {"micro": summary.events_total}

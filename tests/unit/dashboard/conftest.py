@@ -15,13 +15,14 @@ import pytest
 
 from edge.config import GlimpseConfig, validate
 from edge.control import Controller
-from edge.dashboard.auth import hash_password
+from edge.dashboard.auth import hash_password, new_api_token
 from edge.dashboard.server import DashboardServer
 from edge.events.model import ActionUnit, Emotion, EngineInfo, Event
 from edge.events.store import EventStore
 
 PASSWORD = "correct horse battery staple"
 FAST_HASH = hash_password(PASSWORD, iterations=1000)  # fast for tests; production uses 600 000
+TOKEN, TOKEN_SHA256 = new_api_token()
 
 
 def make_event(n: int, *, kind: str = "micro", label: str = "positive", onset: datetime | None = None) -> Event:
@@ -147,7 +148,13 @@ def client(server: DashboardServer) -> Client:
 @pytest.fixture
 def locked(tmp_path: Path, store: EventStore, controller: Controller) -> Iterator[DashboardServer]:
     """A server that demands login (as if bound beyond loopback) while listening on 127.0.0.1."""
-    config = config_for(tmp_path, require_login=True, password_hash=FAST_HASH, kiosk_loopback_without_login=False)
+    config = config_for(
+        tmp_path,
+        require_login=True,
+        password_hash=FAST_HASH,
+        api_token_sha256=[TOKEN_SHA256],
+        kiosk_loopback_without_login=False,
+    )
     with DashboardServer(config, store, controller) as srv:
         srv.start()
         yield srv

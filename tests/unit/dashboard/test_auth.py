@@ -13,7 +13,7 @@ from edge.dashboard.server import DashboardServer
 from edge.errors import ConfigError
 from edge.events.store import EventStore
 
-from .conftest import FAST_HASH, PASSWORD, Client, config_for
+from .conftest import FAST_HASH, PASSWORD, TOKEN, Client, config_for
 
 
 def test_hash_roundtrip_and_salting() -> None:
@@ -148,11 +148,106 @@ def test_logout_ends_session(locked: DashboardServer) -> None:
 
 def test_bearer_token_skips_csrf(locked: DashboardServer, controller: Controller) -> None:
     c = Client(locked.url)
-    auth = {"Authorization": f"Bearer {PASSWORD}"}
+    auth = {"Authorization": f"Bearer {TOKEN}"}
     assert c.request("GET", "/metrics", headers=auth)[0] == 200
     assert c.post_json("/api/control", {"action": "pause"}, auth)[0] == 200
     assert controller.paused
     assert c.request("GET", "/metrics", headers={"Authorization": "Bearer nope"})[0] == 401
+    # the password is for the login form only: it is not a bearer token (no PBKDF2 per API request)
+    assert c.request("GET", "/metrics", headers={"Authorization": f"Bearer {PASSWORD}"})[0] == 401
+
+
+def test_bearer_guesses_are_throttled_before_any_hashing(
+    locked: DashboardServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: 50 of 50 wrong bearer guesses got 401, each a PBKDF2 run, and the right token still worked."""
+    import edge.dashboard.handler as handler
+
+    hashed: list[str] = []
+    real_verify = handler.verify_password
+    monkeypatch.setattr(handler, "verify_password", lambda pw, enc: hashed.append(pw) or real_verify(pw, enc))
+    c = Client(locked.url)
+    statuses = [c.request("GET", "/api/events", headers={"Authorization": f"Bearer guess-{n}"})[0] for n in range(8)]
+    assert statuses == [401] * 5 + [429] * 3
+    status, headers, _ = c.request("GET", "/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert status == 429 and headers["retry-after"] == "60"  # the right token does not unlock a blocked address
+    assert hashed == []  # no password hash was computed for any bearer request
+    assert _login(c, PASSWORD) == (303, "/login?error=2")  # one throttle: the form is blocked too
+    assert hashed == []  # ... and refused before hashing
+
+
+def test_form_failures_block_bearer_tokens(locked: DashboardServer) -> None:
+    c = Client(locked.url)
+    for n in range(5):
+        assert _login(c, f"guess {n}") == (303, "/login?error=1")
+    assert c.request("GET", "/metrics", headers={"Authorization": f"Bearer {TOKEN}"})[0] == 429
+
+
+def test_throttle_memory_is_bounded() -> None:
+    throttle = LoginThrottle(max_failures=2, window_s=60, max_clients=100)
+    for n in range(1000):
+        throttle.failed(f"10.0.{n // 256}.{n % 256}")
+        throttle.blocked(f"10.1.{n // 256}.{n % 256}")  # looking up a client never adds it
+    assert len(throttle._failures) <= 101
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/#health", "/#health"),
+        ("/api/events?kind=micro", "/api/events?kind=micro"),
+        ("/%0d%0aSet-Cookie:%20x=1", "/%0d%0aSet-Cookie:%20x=1"),  # still percent-encoded: one harmless path
+        ("/\r\nSet-Cookie: injected=1", "/"),
+        ("/\nLocation: //evil.example", "/"),
+        ("/\x00", "/"),
+        ("/caf\u00e9", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("javascript:alert(1)", "/"),
+        ("", "/"),
+    ],
+)
+def test_redirect_targets_are_same_origin_printable_paths(target: str, expected: str) -> None:
+    from edge.dashboard.transport import safe_next
+
+    assert safe_next(target) == expected
+
+
+def raw_request(url: str, request: bytes) -> bytes:
+    """Send bytes as they are and return the whole raw response (headers are read unparsed)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_crlf_in_next_sets_no_header(locked: DashboardServer) -> None:
+    """The repro: curl --data-urlencode $'next=/\r\nSet-Cookie: injected=1' http://.../login."""
+    from urllib.parse import urlencode
+
+    body = urlencode({"password": PASSWORD, "next": "/\r\nSet-Cookie: injected=1"}).encode()
+    head = (
+        b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+    )
+    response = raw_request(locked.url, head + body)
+    headers = response.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    assert headers[0].startswith(b"HTTP/1.0 303")
+    assert b"Location: /" in headers
+    assert [h for h in headers if h.lower().startswith(b"set-cookie")] == [
+        h for h in headers if h.lower().startswith(b"set-cookie: glimpse_session=")
+    ]
+    assert b"injected" not in response
+    c = Client(locked.url)
+    status, _, page = c.request("GET", "/login?next=%2F%0D%0ASet-Cookie%3A%20injected%3D1")
+    assert status == 200 and b'value="/"' in page
 
 
 def test_login_throttled_after_repeated_failures(locked: DashboardServer) -> None:

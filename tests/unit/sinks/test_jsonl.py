@@ -117,10 +117,10 @@ def test_failed_rotation_keeps_appending_and_retries_later(
     assert all_ids(tmp_path) == [f"ev-{n:06d}" for n in range(12)]
 
 
-def test_disk_full_during_rotation_loses_lines_counted_then_recovers(
+def test_disk_full_during_rotation_keeps_lines_in_memory_and_writes_them_when_space_returns(
     tmp_path: Path, event: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Renames and reopening fail (ENOSPC): no exception escapes, losses are counted and logged once."""
+    """Renames and reopening fail (ENOSPC): no exception escapes, the lines wait, the cause is logged once."""
     full = [False]
     real_open = Path.open
 
@@ -138,14 +138,18 @@ def test_disk_full_during_rotation_loses_lines_counted_then_recovers(
         full[0] = True
         for n in range(3, 8):  # the first of these is due to rotate: close, rename fails, reopen fails
             sink.on_event(event(n))
-        assert sink.failures == 5
+        assert sink.backlog.pending == 5 and sink.failures == 0
+        assert "No space left on device" in str(sink.backlog.cause)
         full[0] = False
-        for n in range(8, 10):
+        for n in range(8, 10):  # queued behind the waiting ones (order kept) until the next retry
             sink.on_event(event(n))
-    lost = [r.getMessage() for r in caplog.records if "not written" in r.getMessage()]
-    assert len(lost) == 1 and "ev-000003" in lost[0]
-    assert any("writable again; 5 event(s) were lost" in r.getMessage() for r in caplog.records)
-    assert all_ids(tmp_path) == [f"ev-{n:06d}" for n in (0, 1, 2, 8, 9)]
+        assert sink.backlog.retry(force=True)
+        assert sink.backlog.pending == 0 and sink.backlog.cause is None
+    assert sink.failures == 0
+    outage = [r.getMessage() for r in caplog.records if "cannot write to" in r.getMessage()]
+    assert len(outage) == 1 and "No space left on device" in outage[0]
+    assert any("writable again" in r.getMessage() and "7 waiting" in r.getMessage() for r in caplog.records)
+    assert all_ids(tmp_path) == [f"ev-{n:06d}" for n in range(10)]
 
 
 class HalfWrites:
@@ -168,8 +172,10 @@ def test_a_half_written_line_is_dropped_when_writing_resumes(tmp_path: Path, eve
     with JsonlSink(LogsConfig(dir=tmp_path)) as sink:
         sink.on_event(event(1))
         sink._file = HalfWrites(sink._file)  # type: ignore[assignment]
-        sink.on_event(event(2))  # lost; 17 bytes of it reached the file
-        assert sink.failures == 1
+        sink.on_event(event(2))  # kept; 17 bytes of it reached the file
+        assert sink.backlog.pending == 1
         assert not (tmp_path / "events.jsonl").read_text().endswith("\n")
-        sink.on_event(event(3))  # reopens, drops the partial line, appends
-    assert all_ids(tmp_path) == ["ev-000001", "ev-000003"]
+        sink.on_event(event(3))  # waits behind event 2
+        assert sink.backlog.retry(force=True)  # reopens, drops the partial line, appends both
+    assert sink.failures == 0
+    assert all_ids(tmp_path) == ["ev-000001", "ev-000002", "ev-000003"]

@@ -148,3 +148,60 @@ def test_stored_events_missing_from_the_outbox_are_requeued_at_start(
     with Outbox(tmp_path / "o.db") as box:
         assert [row[2] for row in box.pending(0, 10)] == [lost.model_dump_json()]  # only the lost one
     assert any("re-queued 1 stored event" in r.getMessage() for r in caplog.records)
+
+
+def age_outbox(path: Path, created: float, queued_at: dict[str, float]) -> None:
+    """Rewrite an outbox's clock as if it had lived that long: its creation time and when each id was queued."""
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'created'", (str(created),))
+        for event_id, t in queued_at.items():
+            db.execute("UPDATE queued SET t = ? WHERE event_id = ?", (t, event_id))
+
+
+@pytest.mark.parametrize("downtime_days", [0.0, 9.0])
+def test_a_restart_after_weeks_resends_only_what_is_really_missing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, downtime_days: float
+) -> None:
+    """Issue 15: after 7 days of uptime the outbox forgot the ids it had queued and re-sent 12 of 12 aged events."""
+    from datetime import datetime, timedelta, timezone
+
+    from edge.config import validate
+    from edge.events.store import EventStore
+    from edge.sinks.mqtt.outbox import Outbox
+    from edge.sinks.registry import stored_since
+
+    from tests_support import make_event
+
+    config = validate({"store": {"path": str(tmp_path / "e.db")}, "mqtt": {"enabled": True}})
+    now = datetime.now(timezone.utc)
+    last_run_end = now - timedelta(days=downtime_days)
+    # 12 events over the 20 days the last run lasted, all queued and acknowledged; then one stored event that
+    # never reached the outbox (the daemon died between the two writes, a minute before the end of that run)
+    aged = [make_event(last_run_end - timedelta(days=20 - 1.5 * n)) for n in range(12)]
+    lost = make_event(last_run_end - timedelta(minutes=1))
+    with EventStore(config.store.path) as store, Outbox(tmp_path / "o.db") as box:
+        for event in [*aged, lost]:
+            store.add(event)
+        for seq, event in enumerate(aged, start=1):
+            box.add(event.id, "glimpse/unit/events", event.model_dump_json())
+            box.delete(seq)
+    age_outbox(
+        tmp_path / "o.db",
+        created=(last_run_end - timedelta(days=21)).timestamp(),
+        queued_at={e.id: e.onset.timestamp() + 0.5 for e in aged},
+    )
+    caplog.set_level(logging.WARNING, logger="edge.sinks.mqtt.sink")
+    with MqttSink(
+        config.mqtt,
+        "unit",
+        None,
+        outbox_path=tmp_path / "o.db",
+        client_factory=lambda c, d: OfflineClient(),
+        backfill=stored_since(config),
+    ) as sink:
+        assert sink.pending() == 1
+    with Outbox(tmp_path / "o.db") as box:
+        assert [row[2] for row in box.pending(0, 100)] == [lost.model_dump_json()]
+    assert any("re-queued 1 stored event" in r.getMessage() for r in caplog.records)
