@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _analyze(args: argparse.Namespace) -> int:
     from edge.capture.file import check_video_path
     from edge.capture.registry import PARAM_RANGES, open_source
+    from edge.events.model import Event
     from edge.metrics import Metrics
     from edge.offline import run_sequential
     from edge.sinks.console import describe
@@ -60,10 +61,12 @@ def _analyze(args: argparse.Namespace) -> int:
         print(f"replacing the {sink.replaced} earlier row(s) of {video.stem} in {sink.csv_path}")
     analyzer = build_analyzer(config, video.name, Metrics())
 
-    def on_event(event: object) -> None:
-        sink.on_event(event)  # type: ignore[arg-type]
+    def on_event(event: Event) -> None:
+        if event.truncated and config.bus.truncated == "drop":
+            return
+        sink.on_event(event)
         if not args.quiet:
-            print(describe(event))  # type: ignore[arg-type]
+            print(describe(event))
 
     try:
         summary = run_sequential(open_source(uri), analyzer, on_event)
@@ -73,7 +76,8 @@ def _analyze(args: argparse.Namespace) -> int:
     stats = summary.stats
     print(
         f"{video.name}: {summary.frames_analyzed} frames in {summary.wall_s:.2f} s = {stats['fps']:.1f} fps, "
-        f"{summary.events_total} events, face found in {stats['face_found_rate']:.1%} of frames, "
+        f"{summary.events_total} events ({summary.truncated_total} more cut short, not counted), "
+        f"face found in {stats['face_found_rate']:.1%} of frames, "
         f"{summary.dropped_frames} dropped"
     )
     print(stage_table(stats))

@@ -57,7 +57,8 @@ def _spotting(args: argparse.Namespace) -> int:
         return _usage("--plot-clip VIDEO and --plot PNG go together")
     try:
         gt = read_intervals(args.gt)
-        pred = read_intervals(args.pred)
+        # intervals the track or the video cut short ('truncated' 1 in glimpse analyze's CSV) are not predictions
+        pred = [row for row in read_intervals(args.pred) if row.extra.get("truncated", "0") not in ("1", "true")]
         _warn_repeats(args.pred, repeated_rows(pred))
         report = score_spotting(gt, pred)
         points = read_scores(args.scores, args.plot_clip) if args.scores and args.plot_clip else []

@@ -12,7 +12,8 @@ from edge.errors import SinkError, shown
 from edge.events.model import Event
 from edge.sinks.base import SinkBase
 
-INTERVAL_COLUMNS = ("video", "onset", "apex", "offset", "kind", "label", "confidence", "duration_ms")
+#: ``truncated`` is 1 for an interval the track or the video cut short (``glimpse eval`` leaves those out).
+INTERVAL_COLUMNS = ("video", "onset", "apex", "offset", "kind", "label", "confidence", "duration_ms", "truncated")
 
 
 def _drop_rows(path: Path, keep: Callable[[str], bool], *, header: bool = False) -> int:
@@ -48,6 +49,7 @@ class IntervalFileSink(SinkBase):
     """
 
     name = "intervals"
+    takes_truncated = True
 
     def __init__(self, out_dir: Path, video: str, *, source: str | None = None, overwrite: bool = False) -> None:
         self.video = video
@@ -89,6 +91,7 @@ class IntervalFileSink(SinkBase):
             event.emotion.label,
             f"{event.confidence:.4f}",
             f"{event.duration_ms:.1f}",
+            int(event.truncated),
         )
         self._csv.writerow(row)
         self._csv_file.flush()

@@ -13,9 +13,10 @@ class SpottingConfig(Section):
     """How intervals are found in the motion curves.
 
     The roiflow defaults (and the shared run settings: hysteresis, merge gap, onset/offset shifts; and the rules
-    ``blink_max_frac`` and ``cross_pass_iou``) were chosen by ``python -m edge.train.tuning`` on the generated
-    ``tune-ci`` set (seeds 3000-3011), never on a
-    benchmark set; see docs/benchmarks.md.
+    ``blink_max_frac``, ``cross_pass_iou``, ``context_ratio``/``context_ms`` and ``speech_bumps``) were chosen by
+    ``python -m edge.train.tuning`` on the generated ``tune-ci`` set (seeds 3000-3011), the learned spotter's
+    ``learned_threshold`` and ``smooth_ms`` by ``scripts/tune_learned.py`` on the same set; never on a
+    benchmark set or the real dev set; see docs/benchmarks.md.
     """
 
     type: Literal["roiflow", "learned"] = Field(
@@ -80,6 +81,28 @@ class SpottingConfig(Section):
         description="roiflow: drop a macro-pass interval whose frame IoU with an interval the micro pass already "
         "emitted is at least this: one movement, one event (0 = keep both).",
     )
+    context_ms: float = Field(
+        default=300.0,
+        ge=0,
+        le=2000,
+        description="roiflow: span before the onset and after the offset of a micro interval that the "
+        "'longer movement' rule looks at (see context_ratio).",
+    )
+    context_ratio: float = Field(
+        default=0.5,
+        ge=0,
+        le=10,
+        description="roiflow: drop a micro interval when its regions moved at least this share of its own peak "
+        "flow within context_ms before or after it: the rise or fall of a longer expression, speech, head motion "
+        "(0 = off).",
+    )
+    speech_bumps: int = Field(
+        default=10,
+        ge=0,
+        le=100,
+        description="roiflow: drop an interval in which the mouth moved more than the brows in at least this many "
+        "bumps (jaw movement of speech; an expression rises and relaxes once; 0 = off).",
+    )
     noise_window_ms: float = Field(
         default=4000.0, gt=0, le=60000, description="roiflow: span of the running noise estimate (median and MAD)."
     )
@@ -109,10 +132,10 @@ class SpottingConfig(Section):
         description="A run extends (onset back, offset forward) while the score stays above threshold * this.",
     )
     learned_threshold: float = Field(
-        default=0.5, gt=0, lt=1, description="learned: spotting probability that starts a run."
+        default=0.4, gt=0, lt=1, description="learned: spotting probability that starts a run."
     )
     smooth_ms: float = Field(
-        default=30.0, ge=0, le=1000, description="learned: moving-average window applied to the spotting score."
+        default=60.0, ge=0, le=1000, description="learned: moving-average window applied to the spotting score."
     )
 
     @model_validator(mode="after")

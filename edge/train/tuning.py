@@ -31,6 +31,7 @@ from edge.evaluation.spotting import SpottingReport
 from edge.motion.base import MotionSample
 from edge.spotting.base import Interval
 from edge.spotting.config import SpottingConfig
+from edge.spotting.rules import FlowHistory
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,14 @@ RULES_GRID: dict[str, tuple[float, ...]] = {
     "blink_max_frac": (0.0, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1),
     "cross_pass_iou": (0.0, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2),
 }
+#: Stage 4: the "part of a longer movement" rule (everything else fixed), selected like stage 3. ``context_ms``
+#: stays below ``contrast_k_ms + merge_gap_ms`` so that the rule never delays an event.
+CONTEXT_GRID: dict[str, tuple[float, ...]] = {
+    "context_ratio": (0.0, 1.2, 0.9, 0.7, 0.5, 0.4, 0.3),
+    "context_ms": (200.0, 300.0, 400.0, 500.0),
+}
+#: Stage 5: the speech rule (everything else fixed), selected like stage 3, from off to most aggressive.
+SPEECH_GRID: dict[str, tuple[float, ...]] = {"speech_bumps": (0, 10, 8, 6, 5, 4, 3)}
 
 
 def record_motion(video: Path, overrides: Sequence[str] = ()) -> list[MotionSample]:
@@ -90,8 +99,12 @@ def replay(samples: Sequence[MotionSample], config: SpottingConfig) -> list[Inte
 
 
 def as_rows(video: str, intervals: Sequence[Interval]) -> list[IntervalRow]:
-    """Intervals as 1-based prediction rows, as ``glimpse analyze`` writes them."""
-    return [IntervalRow(video, i.onset_index + 1, i.offset_index + 1, i.kind, apex=i.apex_index + 1) for i in intervals]
+    """Intervals as 1-based prediction rows, as ``glimpse analyze`` writes them (truncated ones are not scored)."""
+    return [
+        IntervalRow(video, i.onset_index + 1, i.offset_index + 1, i.kind, apex=i.apex_index + 1)
+        for i in intervals
+        if not i.truncated
+    ]
 
 
 def score(clips: Mapping[str, Sequence[MotionSample]], gt: Sequence[IntervalRow], config: SpottingConfig) -> Any:
@@ -172,6 +185,17 @@ def replay_curves_timed(curves: Curves, config: SpottingConfig) -> list[tuple[tu
     return out
 
 
+def flow_history(samples: Sequence[MotionSample]) -> FlowHistory:
+    """The per-region flow of every sample the spotter scores (what the live spotter's rules look at)."""
+    from edge.spotting.rules import FlowHistory
+
+    history = FlowHistory(2**62)
+    for s in samples:
+        if s.valid and s.roi_px:
+            history.add(s.t_ns, s.roi_px)
+    return history
+
+
 def blink_flags(samples: Sequence[MotionSample]) -> dict[int, bool]:
     """The motion stage's blink flag of every sample the spotter scores, by frame index."""
     from edge.face.base import Quality
@@ -180,16 +204,23 @@ def blink_flags(samples: Sequence[MotionSample]) -> dict[int, bool]:
 
 
 def combine_passes(
-    passes: Sequence[Sequence[tuple[tuple[int, float], Interval]]], blink: Mapping[int, bool], config: SpottingConfig
+    passes: Sequence[Sequence[tuple[tuple[int, float], Interval]]],
+    blink: Mapping[int, bool],
+    config: SpottingConfig,
+    flow: FlowHistory,
 ) -> list[Interval]:
     """What :class:`RoiFlowSpotter` emits from its passes' timed intervals (pass filter and rules, emission order)."""
-    from edge.spotting.rules import is_blink, repeats
+    from edge.spotting.rules import in_longer_movement, is_blink, is_speech, repeats
 
     timed = sorted(((when, k, iv) for k, p in enumerate(passes) for when, iv in p), key=lambda x: (x[0], x[1]))
     out: list[Interval] = []
     micro: list[Interval] = []
     for _, k, iv in timed:
-        if (len(passes) > 1 and k > 0 and iv.kind != "macro") or is_blink(iv, blink, config.blink_max_frac):
+        if (len(passes) > 1 and k > 0 and iv.kind != "macro") or is_blink(iv, blink, config.blink_max_frac, flow):
+            continue
+        if in_longer_movement(iv, flow, config.context_ms, config.context_ratio) or is_speech(
+            iv, flow, config.speech_bumps
+        ):
             continue
         if k > 0 and repeats(iv, micro, config.cross_pass_iou):
             continue
@@ -199,12 +230,14 @@ def combine_passes(
     return out
 
 
-def replay_fast(curves: Mapping[float, Curves], blink: Mapping[int, bool], config: SpottingConfig) -> list[Interval]:
+def replay_fast(
+    curves: Mapping[float, Curves], blink: Mapping[int, bool], config: SpottingConfig, flow: FlowHistory
+) -> list[Interval]:
     """What :func:`replay` gives for the whole two-pass spotter, from curves recorded at each pass's k (fast)."""
     from edge.spotting.roiflow import channel_configs
 
     passes = [replay_curves_timed(curves[c.contrast_k_ms], c) for c in channel_configs(config)]
-    return combine_passes(passes, blink, config)
+    return combine_passes(passes, blink, config, flow)
 
 
 def grid_search(
@@ -263,12 +296,17 @@ def grid_search_rules(
     ks = {c.contrast_k_ms for c in channel_configs(base)}
     curves = {video: {k: record_curves(samples, k) for k in ks} for video, samples in clips.items()}
     blink = {video: blink_flags(samples) for video, samples in clips.items()}
+    flows = {video: flow_history(samples) for video, samples in clips.items()}
     names = list(grid)
     results = []
     for values in itertools.product(*(grid[n] for n in names)):
         point = dict(zip(names, values, strict=True))
         config = base.model_copy(update=point)
-        pred = [row for video in clips for row in as_rows(video, replay_fast(curves[video], blink[video], config))]
+        pred = [
+            row
+            for video in clips
+            for row in as_rows(video, replay_fast(curves[video], blink[video], config, flows[video]))
+        ]
         results.append((point, score_spotting(gt, pred)))
 
     def key(item: tuple[dict[str, float], SpottingReport]) -> tuple[float, int]:
@@ -312,18 +350,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     gt = read_intervals(args.clips_dir / "ground_truth.csv")
     check_fast_replay(clips)
     print("current defaults:", json.dumps(_summary(score(clips, gt, SpottingConfig(type="roiflow")))))
-    chosen = SpottingConfig(type="roiflow").model_copy(update=dict.fromkeys(RULES_GRID, 0.0))
+    rules_off = {**dict.fromkeys((*RULES_GRID, "context_ratio"), 0.0), "speech_bumps": 0}
+    chosen = SpottingConfig(type="roiflow").model_copy(update=rules_off)
     stages = [] if args.rules_only else [("micro", MICRO_GRID), ("macro", MACRO_GRID)]
     for kind, grid in stages:
         ranked = grid_search(clips, gt, grid, chosen, kind)
         for point, report in ranked[: args.top]:
             print(kind, json.dumps(point), json.dumps(_summary(report)[kind]))
         chosen = chosen.model_copy(update=ranked[0][0])
-    ranked_rules = grid_search_rules(clips, gt, RULES_GRID, chosen)
-    for point, report in ranked_rules[: args.top]:
-        print("rules", json.dumps(point), json.dumps(_summary(report)))
-    chosen = chosen.model_copy(update=ranked_rules[0][0])
-    update = {n: getattr(chosen, n) for n in (*MICRO_GRID, *MACRO_GRID, *RULES_GRID)}
+    for stage, grid in (("rules", RULES_GRID), ("context", CONTEXT_GRID), ("speech", SPEECH_GRID)):
+        ranked_rules = grid_search_rules(clips, gt, grid, chosen)
+        for point, report in ranked_rules[: args.top]:
+            print(stage, json.dumps(point), json.dumps(_summary(report)))
+        chosen = chosen.model_copy(update=ranked_rules[0][0])
+    update = {n: getattr(chosen, n) for n in (*MICRO_GRID, *MACRO_GRID, *RULES_GRID, *CONTEXT_GRID, *SPEECH_GRID)}
     print("chosen:", json.dumps(update))
     print("chosen, full spotter:", json.dumps(_summary(score(clips, gt, chosen))))
     return 0
@@ -331,19 +371,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def check_fast_replay(clips: Mapping[str, Sequence[MotionSample]]) -> None:
     """The fast replay must give exactly the live spotter's intervals (one pass, and both passes with the rules)."""
-    one = SpottingConfig(type="roiflow", macro_contrast_k_ms=0.0)
-    both = SpottingConfig(type="roiflow", blink_max_frac=0.3, cross_pass_iou=0.3)
+    one = SpottingConfig(type="roiflow", macro_contrast_k_ms=0.0, blink_max_frac=0.0, context_ratio=0.0, speech_bumps=0)
+    both = SpottingConfig(type="roiflow", blink_max_frac=0.3, cross_pass_iou=0.3, context_ratio=0.5, speech_bumps=5)
     for video, samples in clips.items():
         fast_one = replay_curves(record_curves(samples, one.contrast_k_ms), one)
         curves = {k: record_curves(samples, k) for k in {both.contrast_k_ms, both.macro_contrast_k_ms}}
-        fast_both = replay_fast(curves, blink_flags(samples), both)
+        fast_both = replay_fast(curves, blink_flags(samples), both, flow_history(samples))
         if _key(fast_one) != _key(replay(samples, one)) or _key(fast_both) != _key(replay(samples, both)):
             raise RuntimeError(f"fast replay differs from the spotter on {video!r}; expected identical intervals")
 
 
-def _key(intervals: Sequence[Interval]) -> list[tuple[int, int, int, str]]:
+def _key(intervals: Sequence[Interval]) -> list[tuple[int, int, int, str, bool]]:
     """What scoring sees of an interval (regions and track id are not recorded by the fast replay)."""
-    return [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in intervals]
+    return [(i.onset_index, i.apex_index, i.offset_index, i.kind, i.truncated) for i in intervals]
 
 
 def _summary(report: SpottingReport) -> dict[str, object]:

@@ -9,7 +9,7 @@ import numpy as np
 from edge.face.base import Quality
 from edge.motion.base import MotionSample
 from edge.spotting.config import SpottingConfig
-from edge.train.tuning import blink_flags, record_curves, replay, replay_curves, replay_fast
+from edge.train.tuning import blink_flags, flow_history, record_curves, replay, replay_curves, replay_fast
 
 FPS = 200
 PERIOD_NS = 1_000_000_000 // FPS
@@ -40,19 +40,20 @@ def _samples(mouth: np.ndarray) -> list[MotionSample]:
 
 def test_tuning_fast_replay_matches_the_live_spotter() -> None:
     both = SpottingConfig(
-        contrast_k_ms=250.0, blink_max_frac=0.3, cross_pass_iou=0.3
+        contrast_k_ms=250.0, blink_max_frac=0.3, cross_pass_iou=0.3, context_ratio=0.5, speech_bumps=4
     )  # curves use the default noise window
     long = _samples(_curve(4000, [(600, 60, 1.5), (1500, 400, 1.5), (2600, 90, 1.5)]))
     long = [s if not 600 <= s.frame_index < 640 else replace(s, quality=frozenset({Quality.BLINK})) for s in long]
     curves = {k: record_curves(long, k) for k in (both.contrast_k_ms, both.macro_contrast_k_ms)}
     live_both = [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in replay(long, both)]
-    fast_both = replay_fast(curves, blink_flags(long), both)
+    fast_both = replay_fast(curves, blink_flags(long), both, flow_history(long))
     assert [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in fast_both] == live_both
     assert len(live_both) >= 2
 
     samples = _samples(_curve(3000, [(600, 60, 1.5), (1500, 40, 0.8), (2200, 80, 1.2)]))
     for update in ({}, {"threshold_sigma": 3.0, "hysteresis": 0.5, "onset_shift_ms": 40.0}, {"min_flow_px": 2.0}):
-        cfg = SpottingConfig(macro_contrast_k_ms=0.0).model_copy(update=update)
+        cfg = SpottingConfig(macro_contrast_k_ms=0.0, blink_max_frac=0.0, context_ratio=0.0, speech_bumps=0)
+        cfg = cfg.model_copy(update=update)
         live = [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in replay(samples, cfg)]
         fast = replay_curves(record_curves(samples, cfg.contrast_k_ms), cfg)
         assert [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in fast] == live
