@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from edge.cli_common import EXIT_OK, add_config_args, config_from_args
 from edge.commands.report import stage_table
-from edge.errors import SourceError
+from edge.errors import SourceError, UsageError
 
 DEFAULT_INPUT = "synthetic:demo?realtime=false"
 
@@ -57,6 +57,10 @@ def bench(uri: str, args: argparse.Namespace) -> dict[str, Any]:
     from edge.offline import run_sequential
     from edge.stages import build_analyzer
 
+    if args.frames is not None and args.frames < 1:
+        raise UsageError(f"--frames {args.frames!r}; expected at least 1 (or leave it out for the whole input)")
+    if not 1 <= args.threads <= 64:
+        raise UsageError(f"--threads {args.threads!r}; expected 1 to 64")
     cv2.setNumThreads(args.threads)
     config = config_from_args(args)
     config = config.model_copy(update={"engine": config.engine.model_copy(update={"threads": args.threads})})

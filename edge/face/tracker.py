@@ -34,13 +34,17 @@ from edge.closing import Closeable
 from edge.config import GlimpseConfig
 from edge.face import align
 from edge.face.base import ALIGNED_SIZE, FaceObservation, FloatArray, Quality
-from edge.face.blazeface import BlazeFaceDetector, Detection, primary_face
+from edge.face.blazeface import INPUT_SIZE as DETECTOR_INPUT_PX
+from edge.face.blazeface import BlazeFaceDetector, Detection, detect_tiled, primary_face, smallest_face_fraction
 from edge.face.config import FaceConfig
 from edge.face.facemesh import FaceMesh, roi_from_detection, roi_from_landmarks
 from edge.inference.base import InferenceBackend
 from edge.paths import models_dir
 
 logger = logging.getLogger(__name__)
+
+#: Frames without any face, from the start, after which the small-face limit is logged (once).
+HINT_AFTER_FRAMES = 30
 
 #: Landmarks followed by flow between keyframes: eye corners, nose bridge and tip, brow-free forehead,
 #: cheeks and jaw, textured and spread over the face so the similarity is well conditioned.
@@ -97,6 +101,7 @@ class MediaPipeTracker(Closeable):
         self._next_id = 1
         self.keyframes = 0
         self.detections = 0
+        self._faceless = 0  # consecutive frames without a face before the first track (for the one-time hint)
         self.reset()
 
     @classmethod
@@ -143,11 +148,33 @@ class MediaPipeTracker(Closeable):
         if landmarks is None:
             if self._track_id != -1:
                 logger.info("face track %d lost at frame %d", self._track_id, frame.index)
+            self._hint_small_faces(gray.shape[1])
             self._drop_track()
             return FaceObservation.missing(frame)
+        self._faceless = -1  # a face was found: no hint any more
         self._landmarks = landmarks
         self._box = _box(landmarks)
         return self._observe(frame, landmarks, self._box)
+
+    def _hint_small_faces(self, width: int) -> None:
+        """Say once, after :data:`HINT_AFTER_FRAMES` frames and no face yet, what the detector cannot see."""
+        if self._faceless < 0:
+            return
+        self._faceless += 1
+        if self._faceless == HINT_AFTER_FRAMES:
+            self._faceless = -1
+            tiles = self.settings.detect_tiles
+            fraction = smallest_face_fraction(tiles)
+            logger.warning(
+                "no face in the first %d frames: the detector sees the frame (face.detect_tiles=%d tile(s) across) "
+                "shrunk to %d px, so faces narrower than about 1/%d of the frame width (%d px here) are never "
+                "found; crop or zoom in, or for offline analysis raise face.detect_tiles (docs/face.md)",
+                HINT_AFTER_FRAMES,
+                tiles,
+                DETECTOR_INPUT_PX,
+                fraction,
+                width // fraction,
+            )
 
     def _locate(self, gray: GrayImage, t_ns: int) -> FloatArray | None:
         if self._landmarks is None:
@@ -183,6 +210,8 @@ class MediaPipeTracker(Closeable):
         self._detect_t_ns = t_ns
         h, w = gray.shape
         faces = self._detector.detect(gray)
+        if not faces and self.settings.detect_tiles > 1:
+            faces = detect_tiled(self._detector, gray, self.settings.detect_tiles)
         face: Detection | None = primary_face(faces, w, h, self.settings.centre_weight)
         if face is None:
             return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from edge.config.base import Section
 
@@ -137,3 +137,12 @@ class SpottingConfig(Section):
     smooth_ms: float = Field(
         default=60.0, ge=0, le=1000, description="learned: moving-average window applied to the spotting score."
     )
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> SpottingConfig:
+        if self.min_ms > self.max_ms:
+            raise ValueError(
+                f"min_ms {self.min_ms!r} > max_ms {self.max_ms!r}: every interval would be discarded; "
+                "expected min_ms <= max_ms"
+            )
+        return self
