@@ -185,8 +185,8 @@ class MediaPipeTracker(Closeable):
             followed = self._follow(self._prev_gray, gray, self._landmarks)
             if followed is not None and not due:
                 return followed
-        # A keyframe: FaceMesh on the crop around the followed landmarks. The flow is not wasted there: without
-        # it the crop lags the head by a frame, and the keyframe's landmarks jump against the followed ones.
+        # A keyframe: FaceMesh on the crop around the followed landmarks. The flow is not wasted there: with the
+        # previous frame's landmarks instead, a generated talking bout gave a false event (docs/benchmarks.md).
         base = self._landmarks if followed is None else followed
         landmarks, presence = self._mesh.landmarks(gray, roi_from_landmarks(base))
         self.keyframes += 1
