@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from edge.capture.base import Frame, FrameSource
 from edge.config import GlimpseConfig
 from edge.control import Controller
-from edge.errors import SourceError
+from edge.errors import GlimpseError
 from edge.events.model import DeviceState, Event
 from edge.pipeline import Analyzer
 from edge.sinks.backlog import DurableSink
@@ -224,7 +224,7 @@ class Daemon:
         capture = threading.Thread(target=self._capture_loop, name="glimpse-capture", daemon=True)
         analysis = threading.Thread(target=self._analysis_loop, name="glimpse-analysis", daemon=True)
         timer = threading.Thread(target=self._stats_loop, name="glimpse-stats", daemon=True)
-        self._publish_state("running" if not self.controller.paused else "paused", "start")
+        self._publish_state("starting", "start")  # "running" (camera active) once the source has opened
         capture.start()
         analysis.start()
         timer.start()
@@ -275,6 +275,7 @@ class Daemon:
     def _capture_loop(self) -> None:
         try:
             self.source.open()
+            self._publish_state("running" if not self.controller.paused else "paused", "source opened")
             live = self.source.live
             while not self._stop.is_set():
                 if self.controller.paused:
@@ -285,7 +286,7 @@ class Daemon:
                     break
                 self.metrics.fps_in.tick()
                 self.ring.put(frame)
-        except SourceError as exc:
+        except GlimpseError as exc:  # a source that cannot open or read, a camera library that is missing
             logger.error("capture stopped: %s", exc)
             self._summary.error = str(exc)
         except Exception as exc:

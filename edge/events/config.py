@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from edge.config.base import Section
+from edge.config.base import NamedPath, Section
 
 TruncatedPolicy = Literal["log", "all", "drop"]
 
@@ -15,7 +15,7 @@ TruncatedPolicy = Literal["log", "all", "drop"]
 class StoreConfig(Section):
     """The SQLite event store."""
 
-    path: Path = Field(
+    path: NamedPath = Field(
         default=Path("/var/lib/glimpse/events.db"),
         description="SQLite event store file (WAL). The demo uses a temporary file unless this is set.",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from edge.config.base import Section
 
@@ -72,8 +72,9 @@ class SpottingConfig(Section):
         default=0.5,
         ge=0,
         le=1,
-        description="roiflow: hysteresis of the macro pass (0 = the shared hysteresis). The displacement from rest "
-        "stays up for as long as the face does not settle, so its runs need a higher floor than the flow's.",
+        description="roiflow: hysteresis of the macro pass (0 = the shared hysteresis). A macro run ends earlier "
+        "with a higher floor: 0.5 won on tune-ci, and the displacement from rest, which stays up until the face "
+        "settles, needs it most.",
     )
     macro_threshold_sigma: float = Field(
         default=4.0, gt=0, le=100, description="roiflow: threshold_sigma of the macro pass."
@@ -160,3 +161,12 @@ class SpottingConfig(Section):
     smooth_ms: float = Field(
         default=60.0, ge=0, le=1000, description="learned: moving-average window applied to the spotting score."
     )
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> SpottingConfig:
+        if self.min_ms > self.max_ms:
+            raise ValueError(
+                f"min_ms {self.min_ms!r} > max_ms {self.max_ms!r}: every interval would be discarded; "
+                "expected min_ms <= max_ms"
+            )
+        return self
