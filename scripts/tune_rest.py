@@ -5,7 +5,7 @@
 
 Everything else stays at the current defaults (the micro pass, the rules). Two stages, each scored on the whole
 spotter with every rule on (the live spotter's output, replayed from recorded motion by
-``edge.train.tuning.replay_fast``): first the macro pass (``macro_feature`` x ``macro_contrast_k_ms`` x
+``edge.train.replay.replay_fast``): first the macro pass (``macro_feature`` x ``macro_contrast_k_ms`` x
 ``macro_threshold_sigma`` x ``macro_merge_gap_ms`` x ``macro_hysteresis``), then ``rest_context_ratio`` (from
 off to most aggressive). Rule fixed before any score was seen: best overall F1, ties to the fewest fields
 changed from the defaults, then to the earlier grid point. Use a cache recorded with the current motion stage (it holds

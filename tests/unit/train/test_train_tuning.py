@@ -9,15 +9,8 @@ import numpy as np
 from edge.face.base import Quality
 from edge.motion.base import MotionSample
 from edge.spotting.config import SpottingConfig
-from edge.train.tuning import (
-    blink_flags,
-    flow_history,
-    pass_keys,
-    record_curves,
-    replay,
-    replay_curves,
-    replay_fast,
-)
+from edge.train.replay import blink_flags, flow_history, pass_keys, record_curves, replay_curves, replay_fast
+from edge.train.tuning import replay
 
 FPS = 200
 PERIOD_NS = 1_000_000_000 // FPS
