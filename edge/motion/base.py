@@ -31,7 +31,7 @@ class MotionSample:
     for it; it never leaves the analysis stage. ``rest_px`` holds, per ROI, the
     displacement from rest: the mean flow magnitude from the track's rest
     reference crop to this one (:mod:`edge.motion.baseline`; empty when
-    ``motion.rest_every_ms`` is 0). ``rest_epoch_ns`` is when the reference
+    ``motion.rest_every_ms`` is 0 or no spotter reads it). ``rest_epoch_ns`` is when the reference
     last jumped (a new track, or its maximum age): since then it has only
     moved at rest, by less than ``motion.rest_refresh_px``, so displacements
     with the same epoch can be compared.
