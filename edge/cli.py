@@ -1,16 +1,21 @@
-"""The `glimpse` command line. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration."""
+"""The `glimpse` command line. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration.
+
+A reader that closes the output early (``glimpse events | head -1``) ends the command quietly with 141, the
+status a shell reports for a tool stopped by SIGPIPE.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from edge import __version__
 from edge.cli_common import EXIT_RUNTIME, EXIT_USAGE
-from edge.errors import ConfigError, GlimpseError, UsageError
+from edge.errors import ConfigError, GlimpseError, UsageError, shown
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         code: int = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here rather than at interpreter exit
         return code
     except ConfigError as exc:
-        print("glimpse: configuration error:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+        _print_problems(exc.problems)
         return EXIT_USAGE
     except UsageError as exc:
         print(f"glimpse: {exc}", file=sys.stderr)
@@ -80,8 +84,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GlimpseError as exc:
         print(f"glimpse: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:  # the system refused a path the user gave (name too long, permission denied, ...)
+        where = f" {shown(exc.filename)}" if exc.filename is not None else ""
+        print(f"glimpse: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_RUNTIME
     except KeyboardInterrupt:
         return 130
+
+
+#: Exit status when stdout was closed by its reader (128 + SIGPIPE, as a shell reports it).
+EXIT_BROKEN_PIPE = 141
+
+
+def _print_problems(problems: Sequence[str]) -> None:
+    if len(problems) == 1:
+        print(f"glimpse: configuration error: {problems[0]}", file=sys.stderr)
+        return
+    print(f"glimpse: configuration error ({len(problems)} problems):", file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the flush at exit does not fail again on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (tests capture it in memory)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

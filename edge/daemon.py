@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from edge.capture.base import Frame, FrameSource
 from edge.config import GlimpseConfig
 from edge.control import Controller
-from edge.errors import SourceError
+from edge.errors import GlimpseError
 from edge.events.model import DeviceState, Event
 from edge.pipeline import Analyzer
 from edge.sinks.backlog import DurableSink
@@ -58,11 +58,19 @@ class RunSummary:
     events: deque[Event] = field(default_factory=lambda: deque(maxlen=RECENT_EVENTS))
     events_total: int = 0
     events_by_kind: dict[str, int] = field(default_factory=dict)
+    #: events the track or the input cut short: logged, never counted (see ``bus.truncated``)
+    truncated: deque[Event] = field(default_factory=lambda: deque(maxlen=RECENT_EVENTS))
+    truncated_total: int = 0
     wall_s: float = 0.0
     error: str | None = None
     stats: dict[str, Any] = field(default_factory=dict)
 
     def add_event(self, event: Event) -> None:
+        """Count an event; a truncated one is kept apart and never counted."""
+        if event.truncated:
+            self.truncated.append(event)
+            self.truncated_total += 1
+            return
         self.events.append(event)
         self.events_total += 1
         self.events_by_kind[event.kind] = self.events_by_kind.get(event.kind, 0) + 1
@@ -175,7 +183,7 @@ class Daemon:
         self.controller = controller or Controller()
         self._stop = threading.Event()
         self.ring = FrameRing(config.capture.ring_frames, lossless=lossless, abort=self._stop)
-        self.bus = EventBus(sinks, queue_size=config.bus.queue_size)
+        self.bus = EventBus(sinks, queue_size=config.bus.queue_size, truncated=config.bus.truncated)
         self.store = store
         self.dashboard_feed = dashboard_feed
         self.dashboard_url: str | None = None
@@ -216,7 +224,7 @@ class Daemon:
         capture = threading.Thread(target=self._capture_loop, name="glimpse-capture", daemon=True)
         analysis = threading.Thread(target=self._analysis_loop, name="glimpse-analysis", daemon=True)
         timer = threading.Thread(target=self._stats_loop, name="glimpse-stats", daemon=True)
-        self._publish_state("running" if not self.controller.paused else "paused", "start")
+        self._publish_state("starting", "start")  # "running" (camera active) once the source has opened
         capture.start()
         analysis.start()
         timer.start()
@@ -267,6 +275,7 @@ class Daemon:
     def _capture_loop(self) -> None:
         try:
             self.source.open()
+            self._publish_state("running" if not self.controller.paused else "paused", "source opened")
             live = self.source.live
             while not self._stop.is_set():
                 if self.controller.paused:
@@ -277,7 +286,7 @@ class Daemon:
                     break
                 self.metrics.fps_in.tick()
                 self.ring.put(frame)
-        except SourceError as exc:
+        except GlimpseError as exc:  # a source that cannot open or read, a camera library that is missing
             logger.error("capture stopped: %s", exc)
             self._summary.error = str(exc)
         except Exception as exc:
@@ -331,7 +340,8 @@ class Daemon:
     def _emit(self, events: list[Event]) -> None:
         for event in events:
             self._summary.add_event(event)
-            self._last_event_id = event.id
+            if not event.truncated:
+                self._last_event_id = event.id
             self.bus.publish_event(event)
 
     def _stats_loop(self) -> None:

@@ -55,3 +55,24 @@ class SinkError(GlimpseError, OSError):
 
 class DatasetError(GlimpseError, ValueError):
     """A dataset annotation file does not have the expected layout."""
+
+
+#: Longest ``repr`` of a user-given value that a message shows in full.
+MAX_SHOWN_CHARS = 120
+
+
+def shown(value: object, limit: int = MAX_SHOWN_CHARS) -> str:
+    """``repr(value)`` for a message, cut to about ``limit`` characters so a 1 MB value is not echoed back.
+
+    >>> shown("x" * 1000, limit=12)
+    "'xxxxxxxxxxx... (1000 characters)"
+    """
+    try:
+        text = repr(value)
+    except RecursionError:
+        return f"<{type(value).__name__} nested too deeply to show>"
+    if len(text) <= limit:
+        return text
+    if isinstance(value, (str, bytes)):
+        return f"{text[:limit]}... ({len(value)} characters)"
+    return f"{text[:limit]}... ({len(text)} characters)"

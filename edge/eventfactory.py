@@ -67,4 +67,5 @@ class EventFactory:
             track=interval.track_id,
             engine=EngineInfo(backend=result.backend, model=result.model, sha256=result.model_sha256),
             latency_ms=round(latency_ms, 3),
+            truncated=interval.truncated,
         )

@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
-from edge.errors import BackendUnavailable, UnknownBackend
+from edge.errors import BackendUnavailable, UnknownBackend, shown
 
 
 def load_entry(registry: Mapping[str, str], name: str, what: str) -> Any:
@@ -20,7 +20,7 @@ def load_entry(registry: Mapping[str, str], name: str, what: str) -> Any:
     try:
         target = registry[name]
     except KeyError:
-        raise UnknownBackend(f"unknown {what} {name!r}; expected one of {sorted(registry)}") from None
+        raise UnknownBackend(f"unknown {what} {shown(name)}; expected one of {sorted(registry)}") from None
     module_name, _, attr = target.partition(":")
     try:
         module = importlib.import_module(module_name)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark the face stage on real clips and on no-face footage; prints numbers, asserts nothing.
 
-    taskset -c 1 .venv/bin/python scripts/bench_face.py [--clips /work/shared/clips] [--json]
+    taskset -c 1 .venv/bin/python scripts/bench_face.py [--clips ../shared/clips] [--json]
 
 Per clip: face-found rate, tracks, keyframes and detections; jitter on still
 stretches in aligned-crop pixels; cost per frame (amortised, one thread) on
@@ -202,7 +202,11 @@ def bench_noface(n: int = 150) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Face-stage benchmark (numbers, not asserts).")
-    parser.add_argument("--clips", type=Path, default=Path(os.environ.get("GLIMPSE_CLIPS", "/work/shared/clips")))
+    parser.add_argument(
+        "--clips",
+        type=Path,
+        default=Path(os.environ.get("GLIMPSE_CLIPS") or Path(__file__).resolve().parents[2] / "shared" / "clips"),
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args()
     cv2.setNumThreads(1)

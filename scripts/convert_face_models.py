@@ -188,7 +188,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wheel", type=Path, required=True, help=f"path to {WHEEL}")
     parser.add_argument("--out", type=Path, default=Path("models"), help="output folder (default: models)")
-    parser.add_argument("--clips", type=Path, default=Path(os.environ.get("GLIMPSE_CLIPS", "/work/shared/clips")))
+    parser.add_argument(
+        "--clips",
+        type=Path,
+        default=Path(os.environ.get("GLIMPSE_CLIPS") or Path(__file__).resolve().parents[2] / "shared" / "clips"),
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     reports = {}

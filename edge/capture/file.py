@@ -16,9 +16,33 @@ import cv2
 
 from edge.capture.base import Frame, SourceBase, SourceInfo, to_gray
 from edge.capture.registry import SourceURI
-from edge.errors import SourceError
+from edge.errors import SourceError, shown
 
 logger = logging.getLogger(__name__)
+
+#: File types that hold one still picture: a micro-expression is a movement, so they are refused.
+STILL_IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
+
+
+def check_video_path(path: Path) -> None:
+    """Raise :class:`SourceError` unless ``path`` names a regular file that may be a video (not a still image).
+
+    The one check ``run`` (``file:`` sources) and ``analyze`` share, so both say the same thing.
+    """
+    name = shown(str(path))
+    try:
+        exists, regular = path.exists(), path.is_file()
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise SourceError(f"video {name}: {exc.strerror or exc}; expected the path of a video file") from None
+    if not exists:
+        raise SourceError(f"video {name} does not exist")
+    if not regular:
+        raise SourceError(f"video {name} is not a regular file (a directory, FIFO or device); expected a video file")
+    if path.suffix.lower() in STILL_IMAGE_SUFFIXES:
+        raise SourceError(
+            f"video {name} is a still image; a still image cannot show a micro-expression (a movement): "
+            "expected a video file"
+        )
 
 
 class FileSource(SourceBase):
@@ -38,11 +62,10 @@ class FileSource(SourceBase):
     def open(self) -> SourceInfo:
         if self._info is not None:
             return self._info
-        if not self.path.is_file():
-            raise SourceError(f"video {str(self.path)!r} does not exist")
+        check_video_path(self.path)
         cap = cv2.VideoCapture(str(self.path))
         if not cap.isOpened():
-            raise SourceError(f"video {str(self.path)!r} cannot be read by OpenCV/FFmpeg; expected a video file")
+            raise SourceError(f"video {shown(str(self.path))} cannot be read by OpenCV/FFmpeg; expected a video file")
         file_fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         fps = self._fps_override or (file_fps if 0 < file_fps < 10_000 else 30.0)
         if not self._fps_override and not 0 < file_fps < 10_000:
@@ -62,7 +85,12 @@ class FileSource(SourceBase):
         ok, image = self._cap.read()
         if not ok or image is None:
             if self._index == 0:
-                raise SourceError(f"video {str(self.path)!r} has no decodable frame")
+                raise SourceError(f"video {shown(str(self.path))} has no decodable frame; expected a video file")
+            if self._index == 1:
+                raise SourceError(
+                    f"video {shown(str(self.path))} holds a single frame; a still image cannot show a "
+                    "micro-expression (a movement): expected a video file"
+                )
             return None
         gray = to_gray(image)
         t_ns = self._t0_ns + self._index * self._period_ns

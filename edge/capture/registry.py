@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlencode
 
-from edge.errors import UsageError
+from edge.errors import UsageError, shown
 from edge.registry import load_entry
 
 if TYPE_CHECKING:
@@ -25,6 +26,17 @@ SOURCES: dict[str, str] = {
     "argus": "edge.capture.argus:ArgusSource",
 }
 
+#: Allowed range of the numeric URI parameters every source shares (inclusive).
+PARAM_RANGES: dict[str, tuple[float, float]] = {
+    "fps": (1.0, 1000.0),
+    "width": (16, 8192),
+    "height": (16, 8192),
+    "seconds": (0.1, 86_400.0),
+    "seed": (0, 2**32 - 1),
+    "timeout": (0.001, 600.0),
+    "t0_ns": (0, 2**62),
+}
+
 
 @dataclass(frozen=True)
 class SourceURI:
@@ -39,20 +51,29 @@ class SourceURI:
     def parse(cls, uri: str) -> SourceURI:
         scheme, sep, rest = uri.partition(":")
         if not sep or not scheme:
-            raise UsageError(f"source {uri!r} has no scheme; expected 'scheme:target', scheme one of {sorted(SOURCES)}")
+            raise UsageError(
+                f"source {shown(uri)} has no scheme; expected 'scheme:target', scheme one of {sorted(SOURCES)}"
+            )
         target, _, query = rest.partition("?")
         if target.startswith("//"):
             target = target[2:]
         return cls(scheme, unquote(target), dict(parse_qsl(query, keep_blank_values=True)), uri)
 
     def get_float(self, key: str, default: float) -> float:
+        """The parameter as a number within :data:`PARAM_RANGES` (``default`` when absent or blank)."""
         value = self.params.get(key)
         if value is None or value == "":
             return default
+        low, high = PARAM_RANGES.get(key, (-math.inf, math.inf))
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
-            raise UsageError(f"source {self.raw!r}: {key}={value!r} is not a number") from None
+            number = math.nan
+        if not low <= number <= high:  # also false for nan
+            raise UsageError(
+                f"source {shown(self.raw, 80)}: {key}={shown(value, 40)}; expected a number from {low:g} to {high:g}"
+            )
+        return number
 
     def get_int(self, key: str, default: int) -> int:
         return int(self.get_float(key, float(default)))
@@ -66,7 +87,7 @@ class SourceURI:
             return True
         if lowered in {"0", "false", "no", "off"}:
             return False
-        raise UsageError(f"source {self.raw!r}: {key}={value!r} is not a boolean; expected true or false")
+        raise UsageError(f"source {shown(self.raw, 80)}: {key}={shown(value, 40)}; expected true or false")
 
 
 def open_source(uri: str) -> FrameSource:

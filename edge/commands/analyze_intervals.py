@@ -38,7 +38,7 @@ def analyze_intervals(args: argparse.Namespace, config: GlimpseConfig, video: Pa
             classifier.close()
     finally:
         tracker.close()
-    with IntervalFileSink(args.out, video.stem, overwrite=args.overwrite) as sink:
+    with IntervalFileSink(args.out, video.stem, source=video.name, overwrite=args.overwrite) as sink:
         for event in result.events:
             sink.on_event(event)
             if not args.quiet:
@@ -49,6 +49,6 @@ def analyze_intervals(args: argparse.Namespace, config: GlimpseConfig, video: Pa
     print(
         f"{video.name}: {len(result.events)} of {len(rows) + len(problems)} intervals classified, "
         f"{len(skipped)} skipped; {result.frames_read} frames read in {result.wall_s:.2f} s; "
-        f"appended to {sink.jsonl_path} and {sink.csv_path}"
+        f"wrote {video.stem}'s rows into {sink.jsonl_path} and {sink.csv_path}"
     )
     return EXIT_RUNTIME if skipped else EXIT_OK

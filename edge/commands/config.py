@@ -9,7 +9,7 @@ from typing import Any
 
 from edge.cli_common import EXIT_OK, EXIT_USAGE, add_config_args
 from edge.config import GlimpseConfig, load_config
-from edge.errors import ConfigError
+from edge.errors import ConfigError, UnknownBackend, UsageError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,15 +26,40 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     schema.set_defaults(func=_schema)
 
 
+def _source_problems(config: GlimpseConfig) -> list[str]:
+    """What building (not opening) the source would reject: scheme and URI parameters, as `run` checks them."""
+    from edge.capture.registry import configured_uri, open_source
+
+    try:
+        open_source(configured_uri(config.source)).close()
+    except (UsageError, UnknownBackend) as exc:
+        return [f"source.uri: {exc}"]
+    return []
+
+
+def _origin(path: object, overrides: list[str]) -> str:
+    """Where the settings came from: the file and the --set count, or the built-in defaults when neither."""
+    parts = [str(path)] if path else []
+    if overrides:
+        parts.append(f"{len(overrides)} --set override{'s' * (len(overrides) != 1)}")
+    return " + ".join(parts) if parts else "built-in defaults"
+
+
 def _check(args: argparse.Namespace) -> int:
     try:
-        _, path = load_config(args.config, args.overrides)
+        config, path = load_config(args.config, args.overrides)
+        problems = _source_problems(config)
     except ConfigError as exc:
-        print(f"configuration invalid ({len(exc.problems)} problem{'s' * (len(exc.problems) != 1)}):", file=sys.stderr)
-        for problem in exc.problems:
+        problems = exc.problems
+    if len(problems) == 1:
+        print(f"configuration invalid: {problems[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    if problems:
+        print(f"configuration invalid ({len(problems)} problems):", file=sys.stderr)
+        for problem in problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"configuration ok ({path or 'built-in defaults'})")
+    print(f"configuration ok ({_origin(path, args.overrides)})")
     return EXIT_OK
 
 
@@ -52,8 +77,7 @@ def _show(args: argparse.Namespace) -> int:
         return EXIT_OK
     import tomli_w
 
-    overrides = f" + {len(args.overrides)} --set override(s)" if args.overrides else ""
-    print(f"# effective configuration ({path or 'built-in defaults'}{overrides})")
+    print(f"# effective configuration ({_origin(path, args.overrides)})")
     print(tomli_w.dumps(_drop_none(data)), end="")
     return EXIT_OK
 

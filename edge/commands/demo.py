@@ -61,30 +61,41 @@ def demo_config(args: argparse.Namespace, tmp: Path) -> GlimpseConfig:
 
 
 def compare_with_truth(events: list[Event], truth: list[Any]) -> list[str]:
-    """One line per rendered expression: found (IoU >= 0.5 with an event of the same kind) or missed."""
+    """One line per rendered expression: found (IoU >= 0.5 with an event of the same kind), or missed and what
+    overlapping event was found instead (another kind, or too little overlap)."""
     from edge.evaluation.spotting import IOU_THRESHOLD, iou
 
-    lines, used = [], set()
+    lines, used, near = [], set(), set()
     for gt in truth:
         best = max(
             ((iou((gt.onset, gt.offset), (e.onset_frame, e.offset_frame)), i) for i, e in enumerate(events)),
             default=(0.0, -1),
         )
-        if best[0] >= IOU_THRESHOLD and events[best[1]].kind == gt.kind:
+        ev = events[best[1]] if best[1] >= 0 else None
+        where = f"{gt.kind} {gt.label:<9} frames {gt.onset}-{gt.offset}"
+        if ev is not None and best[0] >= IOU_THRESHOLD and ev.kind == gt.kind:
             used.add(best[1])
-            ev = events[best[1]]
             lines.append(
-                f"  found  {gt.kind} {gt.label:<9} frames {gt.onset}-{gt.offset} -> {ev.onset_frame}-{ev.offset_frame}"
-                f" (IoU {best[0]:.2f}), looks {ev.emotion.label}"
+                f"  found  {where} -> {ev.onset_frame}-{ev.offset_frame} (IoU {best[0]:.2f}), looks {ev.emotion.label}"
+            )
+        elif ev is not None and best[0] > 0:
+            near.add(best[1])
+            lines.append(
+                f"  missed {where} (found as {ev.kind} {ev.onset_frame}-{ev.offset_frame}, IoU {best[0]:.2f}; "
+                f"a match needs the same kind and IoU >= {IOU_THRESHOLD})"
             )
         else:
-            lines.append(f"  missed {gt.kind} {gt.label:<9} frames {gt.onset}-{gt.offset}")
-    extra = len(events) - len(used)
-    lines.append(f"  {len(used)}/{len(truth)} rendered expressions spotted, {extra} other event(s)")
+            lines.append(f"  missed {where}")
+    near -= used
+    other = len(events) - len(used) - len(near)
+    lines.append(
+        f"  {len(used)}/{len(truth)} rendered expressions spotted, {len(near)} event(s) overlapping a missed one, "
+        f"{other} other event(s)"
+    )
     return lines
 
 
-def _print_summary(summary: RunSummary, store: Path, truth: list[Any]) -> None:
+def _print_summary(summary: RunSummary, store: Path, truth: list[Any], temporary: bool) -> None:
     kinds = summary.events_by_kind
     print(
         f"demo done: {summary.frames_analyzed} frames in {summary.wall_s:.1f} s, "
@@ -95,7 +106,10 @@ def _print_summary(summary: RunSummary, store: Path, truth: list[Any]) -> None:
     if truth:
         print("compared with what the generator rendered (the pipeline saw only frames):")
         print("\n".join(compare_with_truth(list(summary.events), truth)))
-    print(f"events were stored in {store} (temporary: set store.path to keep them)")
+    if temporary:
+        print(f"events were stored in {store} (temporary: set store.path to keep them)")
+    else:
+        print(f"events were stored in {store}")
 
 
 def _announce(daemon: Daemon) -> None:
@@ -117,5 +131,5 @@ def _demo(args: argparse.Namespace) -> int:
         except ConfigError as exc:  # e.g. the dashboard port is taken by a running daemon
             print(f"dashboard not started ({'; '.join(exc.problems)}); running without it")
             summary = run_daemon(build_daemon(config, extra_sinks=[ConsoleSink()]), dashboard=False)
-        _print_summary(summary, config.store.path, truth)
+        _print_summary(summary, config.store.path, truth, temporary=config.store.path.is_relative_to(tmp))
     return EXIT_RUNTIME if summary.error else EXIT_OK

@@ -6,7 +6,7 @@ import argparse
 from datetime import datetime, timedelta, timezone
 
 from edge.cli_common import EXIT_OK, add_config_args, config_from_args
-from edge.errors import StoreError, UsageError
+from edge.errors import StoreError, UsageError, shown
 from edge.events.store import EventQuery, EventStore
 
 
@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--since", help="ISO 8601 time or a duration like 15m, 2h, 7d (default: all)")
     parser.add_argument("--until", help="ISO 8601 time")
     parser.add_argument("--kind", choices=("micro", "macro"))
-    parser.add_argument("--label", help="emotion label, e.g. negative")
+    parser.add_argument("--label", help="emotion label: negative, positive, surprise or unknown")
     parser.add_argument("--limit", type=int, default=50, help="at most this many (1..10000)")
     parser.add_argument("--json", action="store_true", help="JSON lines instead of a table")
     add_config_args(parser)
@@ -28,21 +28,36 @@ def parse_time(text: str | None, now: datetime | None = None) -> datetime | None
         return None
     units = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
     if text[-1:] in units and text[:-1].replace(".", "", 1).isdigit():
-        return (now or datetime.now(timezone.utc)) - timedelta(**{units[text[-1]]: float(text[:-1])})
+        try:
+            return (now or datetime.now(timezone.utc)) - timedelta(**{units[text[-1]]: float(text[:-1])})
+        except OverflowError:
+            raise UsageError(f"duration {shown(text)} reaches before year 1; expected e.g. 15m, 2h or 7d") from None
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f"time {text!r} is not ISO 8601 or a duration like 15m; e.g. 2026-11-25T10:00:00Z") from None
+        raise UsageError(
+            f"time {shown(text)} is not ISO 8601 or a duration like 15m; e.g. 2026-11-25T10:00:00Z"
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def event_labels() -> tuple[str, ...]:
+    """Every label an event can carry: the engine's classes and 'unknown' (no classification)."""
+    from edge.engine.labels import COMPOSITE_CLASSES
+
+    return (*COMPOSITE_CLASSES, "unknown")
 
 
 def _events(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     if not 1 <= args.limit <= 10_000:
         raise UsageError(f"--limit {args.limit!r} out of range; expected 1..10000")
-    if not config.store.path.is_file():
-        raise StoreError(f"event store {str(config.store.path)!r} does not exist (set store.path)")
+    labels = event_labels()
+    if args.label is not None and args.label not in labels:
+        raise UsageError(f"--label {shown(args.label)} is not an event label; expected one of {list(labels)}")
     query = EventQuery(parse_time(args.since), parse_time(args.until), args.kind, args.label)
+    if not config.store.path.is_file():
+        raise StoreError(f"event store {shown(str(config.store.path))} does not exist (set store.path)")
     with EventStore(config.store.path, readonly=True) as store:
         events = store.query(query, limit=args.limit)
     if args.json:

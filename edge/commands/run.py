@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from edge.cli_common import EXIT_OK, EXIT_RUNTIME, add_config_args, config_from_args
 
@@ -19,6 +20,6 @@ def _run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     summary = run_daemon(build_daemon(config), dashboard=True)
     if summary.error:
-        print(f"glimpse: {summary.error}")
+        print(f"glimpse: {summary.error}", file=sys.stderr)
         return EXIT_RUNTIME
     return EXIT_OK

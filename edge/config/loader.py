@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from edge.config.model import GlimpseConfig
-from edge.errors import ConfigError
+from edge.errors import ConfigError, shown
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,6 +25,8 @@ else:  # pragma: no cover - Python 3.10 (JetPack 6)
     import tomli as tomllib
 
 DEFAULT_PATH = Path("/etc/glimpse/glimpse.toml")
+#: Deepest ``--set`` key accepted (the deepest real key, e.g. ``mqtt.tls.ca_file``, has 3 levels).
+MAX_KEY_DEPTH = 8
 ENV_VAR = "GLIMPSE_CONFIG"
 
 
@@ -39,21 +41,28 @@ def resolve_path(explicit: str | None, environ: Mapping[str, str]) -> tuple[Path
 
 def read_file(path: Path) -> dict[str, Any]:
     """Parse a TOML file; unreadable or malformed files raise :class:`ConfigError`."""
+    name = shown(str(path))
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError([f"{str(path)!r}: cannot read configuration file: {exc.strerror or exc}"]) from exc
+        raise ConfigError([f"{name}: cannot read configuration file: {exc.strerror or exc}"]) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            [f"{name}: byte {exc.start} is not UTF-8 ({exc.reason}); expected a UTF-8 TOML text file"]
+        ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{str(path)!r}: not valid TOML: {exc}"]) from exc
+        raise ConfigError([f"{name}: not valid TOML: {exc}"]) from exc
+    except RecursionError:
+        raise ConfigError([f"{name}: tables or arrays nested too deeply; expected a flat glimpse.toml"]) from None
 
 
 def _parse_value(raw: str) -> Any:
     """A TOML literal when the text is one (numbers, booleans, arrays), else the plain string."""
     try:
         return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return raw
 
 
@@ -65,14 +74,17 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str,
         key, sep, raw = item.partition("=")
         key = key.strip()
         if not sep or not key or any(not part for part in key.split(".")):
-            problems.append(f"--set {item!r}: expected key.path=value, e.g. mqtt.port=1884")
+            problems.append(f"--set {shown(item)}: expected key.path=value, e.g. mqtt.port=1884")
+            continue
+        if key.count(".") >= MAX_KEY_DEPTH:
+            problems.append(f"--set {shown(item)}: {key.count('.') + 1} levels; expected at most {MAX_KEY_DEPTH}")
             continue
         node = merged
         parts = key.split(".")
         for part in parts[:-1]:
             child = node.setdefault(part, {})
             if not isinstance(child, dict):
-                problems.append(f"--set {item!r}: {part!r} is a value, not a section")
+                problems.append(f"--set {shown(item)}: {shown(part)} is a value, not a section")
                 break
             node = child
         else:
@@ -80,6 +92,10 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str,
     if problems:
         raise ConfigError(problems)
     return merged
+
+
+def _cut(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -93,6 +109,8 @@ def _expected(error: Mapping[str, Any]) -> str:
         return "no such key (check the spelling; `glimpse config schema` lists every key)"
     if kind == "literal_error" and "expected" in ctx:
         return f"one of {ctx['expected']}"
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        return "a table of settings, e.g. [section] in the file or --set section.key=value"
     message = str(error.get("msg", "a valid value"))
     for prefix in ("Input should be ", "Value should be "):
         if message.startswith(prefix):
@@ -107,9 +125,11 @@ def validate(data: Mapping[str, Any]) -> GlimpseConfig:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            path = ".".join(str(p) for p in error["loc"]) or "<root>"
-            value = error.get("input")
-            problems.append(f"{path}: got {value!r}; expected {_expected(error)}")
+            path = _cut(".".join(str(p) for p in error["loc"]) or "<root>")
+            if error["type"] == "value_error":  # a rule across fields: its message names values and expectation
+                problems.append(f"{path}: {str(error['msg']).removeprefix('Value error, ')}")
+                continue
+            problems.append(f"{path}: got {shown(error.get('input'))}; expected {_expected(error)}")
         raise ConfigError(problems) from None
 
 
@@ -122,9 +142,19 @@ def load_config(
     path, required = resolve_path(explicit, os.environ if environ is None else environ)
     data: dict[str, Any] = {}
     if path is not None:
-        if required and not path.exists():
-            raise ConfigError([f"{str(path)!r}: configuration file does not exist"])
-        if required and not path.is_file():
-            raise ConfigError([f"{str(path)!r}: is not a file; expected a TOML configuration file"])
+        try:
+            exists, is_file = path.exists(), path.is_file()
+        except OSError as exc:  # e.g. a name too long for the file system
+            raise ConfigError(
+                [f"{shown(str(path))}: {exc.strerror or exc}; expected a TOML configuration file"]
+            ) from None
+        if required and not exists:
+            raise ConfigError([f"{shown(str(path))}: configuration file does not exist"])
+        if required and not is_file:
+            raise ConfigError([f"{shown(str(path))}: is not a file; expected a TOML configuration file"])
         data = read_file(path)
-    return validate(apply_overrides(data, overrides)), path
+    try:
+        return validate(apply_overrides(data, overrides)), path
+    except RecursionError:  # tables nested thousands deep: tomllib reads them, Python cannot walk them
+        where = shown(str(path)) if path is not None else "--set"
+        raise ConfigError([f"{where}: tables nested too deeply; expected a flat glimpse.toml"]) from None

@@ -17,19 +17,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ipaddress
 import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+# The stored-hash format and the loopback rule are configuration rules: they live with DashboardConfig (the
+# config layer imports no stage) and are re-exported here for the server and the handler.
+from edge.dashboard.config import MIN_ITERATIONS as MIN_ITERATIONS
+from edge.dashboard.config import SCHEME as SCHEME
+from edge.dashboard.config import check_hash_format as check_hash_format
+from edge.dashboard.config import is_loopback_host as is_loopback_host
 from edge.errors import ConfigError
 
-SCHEME = "pbkdf2_sha256"
 DEFAULT_ITERATIONS = 600_000
-MIN_ITERATIONS = 1_000
-_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
 def hash_password(password: str, iterations: int = DEFAULT_ITERATIONS) -> str:
@@ -39,22 +41,6 @@ def hash_password(password: str, iterations: int = DEFAULT_ITERATIONS) -> str:
     salt = secrets.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
     return f"{SCHEME}${iterations}${_b64(salt)}${_b64(digest)}"
-
-
-def check_hash_format(encoded: str) -> tuple[int, bytes, bytes]:
-    """Split a stored hash into (iterations, salt, digest) or raise :class:`ConfigError`."""
-    parts = encoded.split("$")
-    expected = f"{SCHEME}$<iterations>$<salt>$<hash> (from `glimpse dashboard hash-password`)"
-    if len(parts) != 4 or parts[0] != SCHEME or not parts[1].isdigit():
-        raise ConfigError([f"dashboard.password_hash: got {_masked(encoded)!r}; expected {expected}"])
-    iterations = int(parts[1])
-    if iterations < MIN_ITERATIONS:
-        raise ConfigError([f"dashboard.password_hash: {iterations!r} iterations; expected at least {MIN_ITERATIONS}"])
-    try:
-        salt, digest = _unb64(parts[2]), _unb64(parts[3])
-    except ValueError:
-        raise ConfigError([f"dashboard.password_hash: got {_masked(encoded)!r}; expected {expected}"]) from None
-    return iterations, salt, digest
 
 
 def verify_password(password: str, encoded: str) -> bool:
@@ -79,30 +65,8 @@ def token_matches(token: str, digests: list[str]) -> bool:
     return found
 
 
-def is_loopback_host(host: str) -> bool:
-    """True for loopback addresses and names (127.0.0.0/8, ::1, localhost)."""
-    name = host.strip().strip("[]").lower()
-    if name in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
 def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(str(exc)) from exc
-
-
-def _masked(encoded: str) -> str:
-    return encoded[:14] + "..." if len(encoded) > 14 else encoded
 
 
 @dataclass(frozen=True)

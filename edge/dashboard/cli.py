@@ -61,8 +61,13 @@ def hash_password_command(args: argparse.Namespace) -> int:
     if args.stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = getpass.getpass("Dashboard password: ")
-        if getpass.getpass("Again: ") != password:
+        try:
+            password = getpass.getpass("Dashboard password: ")
+            again = getpass.getpass("Again: ")
+        except EOFError:  # no terminal and nothing on stdin
+            print("glimpse dashboard hash-password: no password typed; expected a terminal or --stdin", file=sys.stderr)
+            return EXIT_USAGE
+        if again != password:
             print("glimpse dashboard hash-password: the passwords differ", file=sys.stderr)
             return EXIT_USAGE
     encoded = hash_password(password)  # a ConfigError (e.g. an empty password) is exit 2 (edge.cli)

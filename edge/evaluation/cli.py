@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from edge.cli_common import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE
-from edge.errors import DatasetError, GlimpseError
+from edge.errors import DatasetError, GlimpseError, shown
 
 if TYPE_CHECKING:
     from edge.evaluation.formats import IntervalRow
@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _spotting(args: argparse.Namespace) -> int:
-    from edge.evaluation.formats import read_intervals, read_scores, write_megc_log
+    from edge.evaluation.formats import read_intervals, read_scores, repeated_rows, write_megc_log
     from edge.evaluation.plots import draw_spotting_curve
     from edge.evaluation.report import spotting_table
     from edge.evaluation.spotting import score_spotting
@@ -57,7 +57,9 @@ def _spotting(args: argparse.Namespace) -> int:
         return _usage("--plot-clip VIDEO and --plot PNG go together")
     try:
         gt = read_intervals(args.gt)
-        pred = read_intervals(args.pred)
+        # intervals the track or the video cut short ('truncated' 1 in glimpse analyze's CSV) are not predictions
+        pred = [row for row in read_intervals(args.pred) if row.extra.get("truncated", "0") not in ("1", "true")]
+        _warn_repeats(args.pred, repeated_rows(pred))
         report = score_spotting(gt, pred)
         points = read_scores(args.scores, args.plot_clip) if args.scores and args.plot_clip else []
     except DatasetError as exc:
@@ -78,6 +80,17 @@ def _spotting(args: argparse.Namespace) -> int:
         return EXIT_RUNTIME
     print(json.dumps(report.to_dict(), indent=2) if args.json else spotting_table(report))
     return EXIT_OK
+
+
+def _warn_repeats(path: str, repeats: dict[str, int]) -> None:
+    if repeats:
+        videos = ", ".join(f"{video} ({count})" for video, count in sorted(repeats.items())[:5])
+        more = f" and {len(repeats) - 5} more" if len(repeats) > 5 else ""
+        print(
+            f"glimpse eval: warning: {shown(path)} repeats rows of {len(repeats)} video(s): {videos}{more}; "
+            "each repeat counts as a false positive (was a video analysed twice into one --out?)",
+            file=sys.stderr,
+        )
 
 
 def _labelled(row: IntervalRow, result: str) -> IntervalRow:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from edge.errors import DatasetError
+from edge.errors import DatasetError, shown
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +144,18 @@ def read_intervals(path: Path | str) -> list[IntervalRow]:
     with _open(path) as handle:
         rows = _Rows(path, handle, INTERVAL_COLUMNS)
         return [_interval(rows, line, row) for line, row in rows]
+
+
+def repeated_rows(rows: Iterable[IntervalRow]) -> dict[str, int]:
+    """Per video, how many rows repeat an earlier row's (onset, offset, kind): the sign of a video analysed twice."""
+    seen: set[tuple[str, int, int, str]] = set()
+    repeats: dict[str, int] = {}
+    for row in rows:
+        key = (row.video, row.onset, row.offset, row.kind)
+        if key in seen:
+            repeats[row.video] = repeats.get(row.video, 0) + 1
+        seen.add(key)
+    return repeats
 
 
 def _interval(rows: _Rows, line: int, row: dict[str, str]) -> IntervalRow:
@@ -265,4 +277,4 @@ def _open(path: Path) -> TextIO:
     try:
         return path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
-        raise DatasetError(f"{path}: cannot read ({exc.strerror}); expected a CSV file") from exc
+        raise DatasetError(f"{shown(str(path))}: cannot read ({exc.strerror}); expected a CSV file") from exc

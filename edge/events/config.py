@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
-from edge.config.base import Section
+from edge.config.base import NamedPath, Section
+
+TruncatedPolicy = Literal["log", "all", "drop"]
 
 
 class StoreConfig(Section):
     """The SQLite event store."""
 
-    path: Path = Field(
+    path: NamedPath = Field(
         default=Path("/var/lib/glimpse/events.db"),
         description="SQLite event store file (WAL). The demo uses a temporary file unless this is set.",
     )
@@ -33,4 +36,10 @@ class BusConfig(Section):
         le=3600,
         description="Seconds between the stats snapshots the daemon publishes to every sink (the dashboard shows the "
         "latest; MQTT and the store throttle themselves).",
+    )
+    truncated: TruncatedPolicy = Field(
+        default="log",
+        description="Events the track or the input cut short (face lost or left, end of a video; 'truncated': "
+        "true): 'log' writes them to the logs only (JSONL, journal, console, intervals.csv), never to the store "
+        "and its counts, LEDs, MQTT or the dashboard; 'all' sends them everywhere; 'drop' nowhere.",
     )

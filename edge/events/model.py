@@ -68,6 +68,12 @@ class Event(_Payload):
     track: int = Field(description="Face track id.")
     engine: EngineInfo = Field(description="Backend and model that classified the event.")
     latency_ms: float = Field(description="Time from the offset (sensor time) to emission, in ms.")
+    truncated: bool = Field(
+        default=False,
+        description="True when the track or the input ended during the movement (face lost or left, end of "
+        "the video): offset and kind are unknown. Such events reach the logs only, not counts, LEDs or MQTT "
+        "(bus.truncated).",
+    )
 
 
 class DeviceState(_Payload):

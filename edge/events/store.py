@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from edge.closing import Closeable
-from edge.errors import StoreError
+from edge.errors import StoreError, shown
 from edge.events.model import Event
 
 logger = logging.getLogger(__name__)
@@ -87,12 +87,15 @@ class EventStore(Closeable):
                 self._db: sqlite3.Connection | None = sqlite3.connect(
                     f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=5.0
                 )
+                self._db.execute("SELECT id FROM events LIMIT 1").fetchall()  # SQLite opens lazily: fail here
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=5.0)
                 self._migrate(self._db)
         except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"cannot open event store {str(path)!r}: {exc}") from exc
+            raise StoreError(
+                f"cannot open event store {shown(str(path))}: {exc}; expected a Glimpse event store (SQLite)"
+            ) from exc
 
     @staticmethod
     def _migrate(db: sqlite3.Connection) -> None:

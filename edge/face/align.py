@@ -98,15 +98,23 @@ def head_pose_deg(landmarks: FloatArray) -> tuple[float, float, float]:
     axis; signs: yaw = atan2(x.z, x.x), pitch = atan2(y.z, y.y), roll =
     atan2(x.y, x.x) (roll positive = clockwise on screen).
     """
-    x = (landmarks[454] - landmarks[234]).astype(np.float64)
-    x /= max(float(np.linalg.norm(x)), 1e-9)
-    y = (landmarks[152] - landmarks[10]).astype(np.float64)
-    y -= x * float(np.dot(x, y))
-    y /= max(float(np.linalg.norm(y)), 1e-9)
+    # differences in float32 as the landmarks are, then scalar float64 math
+    (xx, xy, xz), (yx, yy, yz) = (landmarks[_POSE_TO] - landmarks[_POSE_FROM]).tolist()
+    x = (xx, xy, xz)
+    nx = max(math.sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]), 1e-9)
+    x = (x[0] / nx, x[1] / nx, x[2] / nx)
+    y = (yx, yy, yz)
+    along = x[0] * y[0] + x[1] * y[1] + x[2] * y[2]
+    y = (y[0] - x[0] * along, y[1] - x[1] * along, y[2] - x[2] * along)
+    ny = max(math.sqrt(y[0] * y[0] + y[1] * y[1] + y[2] * y[2]), 1e-9)
     yaw = math.degrees(math.atan2(x[2], x[0]))
-    pitch = math.degrees(math.atan2(y[2], y[1]))
+    pitch = math.degrees(math.atan2(y[2] / ny, y[1] / ny))
     roll = math.degrees(math.atan2(x[1], x[0]))
     return yaw, pitch, roll
+
+
+_POSE_FROM = np.array([234, 10], np.intp)
+_POSE_TO = np.array([454, 152], np.intp)
 
 
 def eye_openness(landmarks: FloatArray) -> float:

@@ -33,6 +33,16 @@ class FaceConfig(Section):
     min_detection_score: float = Field(
         default=0.5, gt=0.0, lt=1.0, description="BlazeFace score below which a detection is ignored."
     )
+    detect_tiles: int = Field(
+        default=1,
+        ge=1,
+        le=4,
+        description="When the whole-frame detector pass finds no face, look again in overlapping square tiles about "
+        "1.25/N of the frame width (N = this): finds faces down to about 1/(6N) of the frame width instead of 1/8, "
+        "at the cost of one detector run per tile on each frame without a face (6 tiles for N=3 at 16:9). "
+        "1 = off (live cameras); for "
+        "`glimpse analyze` of wide shots try 3.",
+    )
     min_presence: float = Field(
         default=0.5, gt=0.0, lt=1.0, description="FaceMesh face-presence probability below which the track is lost."
     )
@@ -47,6 +57,13 @@ class FaceConfig(Section):
         ge=0.0,
         description="Landmarks run at most this often; frames in between follow the face with sparse optical flow. "
         "0 runs landmarks on every frame.",
+    )
+    redetect_interval_ms: float = Field(
+        default=40.0,
+        ge=0.0,
+        le=100.0,
+        description="While no face is tracked, the detector runs at most this often (0: on every frame); a face "
+        "still in view is found again within this time plus one frame.",
     )
     flow_max_error_px: float = Field(
         default=1.5,

@@ -83,6 +83,8 @@ class FaceMesh:
         names = [o.name for o in backend.outputs]
         sizes = {o.name: int(np.prod([d or 1 for d in o.shape])) for o in backend.outputs}
         self._points = max(names, key=lambda n: sizes[n])
+        self._tensor = np.zeros((1, 3, INPUT_SIZE, INPUT_SIZE), np.float32)
+        self._planes = [self._tensor[0, c] for c in range(3)]
         self._flag = min(names, key=lambda n: sizes[n])
 
     def landmarks(self, gray: GrayImage, roi: Roi) -> tuple[FloatArray, float]:
@@ -95,9 +97,11 @@ class FaceMesh:
             flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
             borderMode=cv2.BORDER_REPLICATE,
         )
-        x = crop.astype(np.float32) * (1.0 / 255.0)
-        tensor = np.ascontiguousarray(np.broadcast_to(x, (1, 3, INPUT_SIZE, INPUT_SIZE)), dtype=np.float32)
-        out = self._backend.run({self._input: tensor})
+        # The model was trained on RGB; a gray crop is the same luminance in every channel of one reused buffer.
+        np.multiply(crop, np.float32(1.0 / 255.0), out=self._planes[0])
+        self._planes[1][:] = self._planes[0]
+        self._planes[2][:] = self._planes[0]
+        out = self._backend.run({self._input: self._tensor})
         pts = out[self._points].reshape(NUM_LANDMARKS, 3).astype(np.float32)
         presence = 1.0 / (1.0 + math.exp(-float(np.clip(out[self._flag].reshape(-1)[0], -100.0, 100.0))))
         frame_pts = np.empty_like(pts)

@@ -2,16 +2,20 @@
 
 Behaviour, frame by frame:
 
-* No track: BlazeFace runs on the frame; the primary face (largest, nearest
-  the centre, see :func:`primary_face`) is landmarked; a presence above
-  ``min_presence`` starts a track with a new id. Other faces are ignored.
+* No track: BlazeFace runs on the frame when ``redetect_interval_ms`` has
+  passed since it last ran (a face still in view is found again within that
+  time plus a frame; an empty scene costs one detection per interval, not
+  one per frame). The primary face (largest, nearest the centre, see
+  :func:`primary_face`) is landmarked; a presence above ``min_presence``
+  starts a track with a new id. Other faces are ignored.
 * Between keyframes: a few rigid landmarks are followed with pyramidal
   Lucas-Kanade flow; a similarity fitted to them moves all 468 landmarks.
   Too few points or a residual above ``flow_max_error_px`` forces a keyframe.
 * Keyframe (every ``keyframe_interval_ms``): FaceMesh runs on the crop
-  around the current landmarks. If presence drops below ``min_presence`` the
-  detector runs again on the same frame; a face overlapping the old one keeps
-  the track id, anything else starts a new track; no face means LOST.
+  around the landmarks followed to this frame (the flow places the crop).
+  If presence drops below ``min_presence`` the detector runs again on the
+  same frame; a face overlapping the old one keeps the track id, anything
+  else starts a new track; no face means LOST.
 * Every found frame: the similarity to the canonical crop (:mod:`edge.face.align`)
   is smoothed with a 1-euro filter, the crop is warped, pose and quality set.
 """
@@ -30,7 +34,8 @@ from edge.closing import Closeable
 from edge.config import GlimpseConfig
 from edge.face import align
 from edge.face.base import ALIGNED_SIZE, FaceObservation, FloatArray, Quality
-from edge.face.blazeface import BlazeFaceDetector, Detection, primary_face
+from edge.face.blazeface import INPUT_SIZE as DETECTOR_INPUT_PX
+from edge.face.blazeface import BlazeFaceDetector, Detection, detect_tiled, primary_face, smallest_face_fraction
 from edge.face.config import FaceConfig
 from edge.face.facemesh import FaceMesh, roi_from_detection, roi_from_landmarks
 from edge.inference.base import InferenceBackend
@@ -38,9 +43,13 @@ from edge.paths import models_dir
 
 logger = logging.getLogger(__name__)
 
+#: Frames without any face, from the start, after which the small-face limit is logged (once).
+HINT_AFTER_FRAMES = 30
+
 #: Landmarks followed by flow between keyframes: eye corners, nose bridge and tip, brow-free forehead,
 #: cheeks and jaw, textured and spread over the face so the similarity is well conditioned.
 FOLLOW_POINTS = (33, 133, 362, 263, 168, 6, 4, 1, 151, 9, 50, 280, 234, 454, 172, 397, 152, 61, 291, 199)
+_FOLLOW_INDEX = np.array(FOLLOW_POINTS, np.intp)
 _LK_WINDOW = (15, 15)
 _LK_LEVELS = 2
 
@@ -92,6 +101,7 @@ class MediaPipeTracker(Closeable):
         self._next_id = 1
         self.keyframes = 0
         self.detections = 0
+        self._faceless = 0  # consecutive frames without a face before the first track (for the one-time hint)
         self.reset()
 
     @classmethod
@@ -110,7 +120,13 @@ class MediaPipeTracker(Closeable):
 
     def reset(self) -> None:
         """Forget the track; the next frame runs the detector."""
+        self._detect_t_ns: int | None = None
+        self._drop_track()
+
+    def _drop_track(self) -> None:
+        """Forget the track (the detector schedule goes on)."""
         self._landmarks: FloatArray | None = None
+        self._box = (0.0, 0.0, 0.0, 0.0)
         self._prev_gray: GrayImage | None = None
         self._track_id = -1
         self._presence = 0.0
@@ -132,35 +148,70 @@ class MediaPipeTracker(Closeable):
         if landmarks is None:
             if self._track_id != -1:
                 logger.info("face track %d lost at frame %d", self._track_id, frame.index)
-            self.reset()
+            self._hint_small_faces(gray.shape[1])
+            self._drop_track()
             return FaceObservation.missing(frame)
+        self._faceless = -1  # a face was found: no hint any more
         self._landmarks = landmarks
-        return self._observe(frame, landmarks)
+        self._box = _box(landmarks)
+        return self._observe(frame, landmarks, self._box)
+
+    def _hint_small_faces(self, width: int) -> None:
+        """Say once, after :data:`HINT_AFTER_FRAMES` frames and no face yet, what the detector cannot see."""
+        if self._faceless < 0:
+            return
+        self._faceless += 1
+        if self._faceless == HINT_AFTER_FRAMES:
+            self._faceless = -1
+            tiles = self.settings.detect_tiles
+            fraction = smallest_face_fraction(tiles)
+            logger.warning(
+                "no face in the first %d frames: the detector sees the frame (face.detect_tiles=%d tile(s) across) "
+                "shrunk to %d px, so faces narrower than about 1/%d of the frame width (%d px here) are never "
+                "found; crop or zoom in, or for offline analysis raise face.detect_tiles (docs/face.md)",
+                HINT_AFTER_FRAMES,
+                tiles,
+                DETECTOR_INPUT_PX,
+                fraction,
+                width // fraction,
+            )
 
     def _locate(self, gray: GrayImage, t_ns: int) -> FloatArray | None:
         if self._landmarks is None:
-            return self._acquire(gray, t_ns, None)
+            return self._search(gray, t_ns)
         due = t_ns - self._key_t_ns >= self.settings.keyframe_interval_ms * 1e6
         followed = None
         if self._prev_gray is not None and (not due or self.settings.keyframe_interval_ms > 0):
             followed = self._follow(self._prev_gray, gray, self._landmarks)
             if followed is not None and not due:
                 return followed
+        # A keyframe: FaceMesh on the crop around the followed landmarks. The flow is not wasted there: with the
+        # previous frame's landmarks instead, a generated talking bout gave a false event (docs/benchmarks.md).
         base = self._landmarks if followed is None else followed
         landmarks, presence = self._mesh.landmarks(gray, roi_from_landmarks(base))
         self.keyframes += 1
         if presence >= self.settings.min_presence:
             self._keyframe(landmarks, presence, t_ns)
             return landmarks
-        return self._acquire(gray, t_ns, _box(self._landmarks))
+        return self._acquire(gray, t_ns, self._box)
+
+    def _search(self, gray: GrayImage, t_ns: int) -> FloatArray | None:
+        """No track: the detector on this frame when ``redetect_interval_ms`` has passed since its last run."""
+        since_ns = t_ns - self._detect_t_ns if self._detect_t_ns is not None else None
+        if since_ns is not None and 0 <= since_ns < self.settings.redetect_interval_ms * 1e6:
+            return None
+        return self._acquire(gray, t_ns, None)
 
     def _acquire(
         self, gray: GrayImage, t_ns: int, previous: tuple[float, float, float, float] | None
     ) -> FloatArray | None:
         """Detect, pick the primary face, landmark it; keep the id when it overlaps ``previous``."""
         self.detections += 1
+        self._detect_t_ns = t_ns
         h, w = gray.shape
         faces = self._detector.detect(gray)
+        if not faces and self.settings.detect_tiles > 1:
+            faces = detect_tiled(self._detector, gray, self.settings.detect_tiles)
         face: Detection | None = primary_face(faces, w, h, self.settings.centre_weight)
         if face is None:
             return None
@@ -187,14 +238,14 @@ class MediaPipeTracker(Closeable):
     def _follow(self, prev: GrayImage, gray: GrayImage, landmarks: FloatArray) -> FloatArray | None:
         """Move the landmarks by the similarity that best explains LK flow of FOLLOW_POINTS; None if unreliable."""
         h, w = gray.shape
-        x0, y0, bw, bh = _box(landmarks)
+        x0, y0, bw, bh = self._box
         m = 0.25 * max(bw, bh) + 2 * _LK_WINDOW[0]
         c0, r0 = max(0, int(x0 - m)), max(0, int(y0 - m))
         c1, r1 = min(w, int(x0 + bw + m)), min(h, int(y0 + bh + m))
         if c1 - c0 < 32 or r1 - r0 < 32:
             return None
-        offset = np.array([c0, r0], np.float32)
-        old = (landmarks[list(FOLLOW_POINTS), :2] - offset).reshape(-1, 1, 2).astype(np.float32)
+        old = landmarks[_FOLLOW_INDEX, :2] - np.array([c0, r0], np.float32)
+        old = old.reshape(-1, 1, 2)
         new, status, _ = cv2.calcOpticalFlowPyrLK(
             prev[r0:r1, c0:c1], gray[r0:r1, c0:c1], old, old.copy(), winSize=_LK_WINDOW, maxLevel=_LK_LEVELS
         )
@@ -207,12 +258,13 @@ class MediaPipeTracker(Closeable):
         residual = float(np.linalg.norm(align.apply_affine(sim, src) - dst, axis=1).mean())
         if residual > self.settings.flow_max_error_px:
             return None
+        offset = np.array([c0, r0], np.float32)
         moved = landmarks.copy()
         moved[:, :2] = align.apply_affine(sim, landmarks[:, :2] - offset) + offset
         moved[:, 2] *= float(np.hypot(a, b))
         return moved
 
-    def _observe(self, frame: Frame, landmarks: FloatArray) -> FaceObservation:
+    def _observe(self, frame: Frame, landmarks: FloatArray, box: tuple[float, float, float, float]) -> FaceObservation:
         params = self._filter(np.array(align.eye_similarity(landmarks)), frame.t_ns)
         transform = align.crop_transform((params[0], params[1], params[2], params[3]), self._size)
         aligned = np.asarray(
@@ -233,11 +285,17 @@ class MediaPipeTracker(Closeable):
             landmarks=landmarks,
             aligned_landmarks=align.apply_affine(transform, landmarks),
             pose_deg=pose,
-            box=_box(landmarks),
-            quality=self._quality(frame, landmarks, pose),
+            box=box,
+            quality=self._quality(frame, landmarks, pose, box),
         )
 
-    def _quality(self, frame: Frame, landmarks: FloatArray, pose: tuple[float, float, float]) -> frozenset[Quality]:
+    def _quality(
+        self,
+        frame: Frame,
+        landmarks: FloatArray,
+        pose: tuple[float, float, float],
+        box: tuple[float, float, float, float],
+    ) -> frozenset[Quality]:
         s = self.settings
         flags: set[Quality] = set()
         if float(np.linalg.norm(landmarks[33, :2] - landmarks[263, :2])) < s.min_eye_distance_px:
@@ -247,8 +305,10 @@ class MediaPipeTracker(Closeable):
         if self._blink:
             flags.add(Quality.BLINK)
         h, w = frame.gray.shape
-        xy = landmarks[:, :2]
-        outside = float(np.mean((xy[:, 0] < 0) | (xy[:, 1] < 0) | (xy[:, 0] >= w) | (xy[:, 1] >= h)))
+        outside = 0.0
+        if box[0] < 0 or box[1] < 0 or box[0] + box[2] >= w or box[1] + box[3] >= h:  # else every landmark is inside
+            xy = landmarks[:, :2]
+            outside = float(np.mean((xy[:, 0] < 0) | (xy[:, 1] < 0) | (xy[:, 0] >= w) | (xy[:, 1] >= h)))
         if self._presence < s.occluded_presence or outside > 0.1:
             flags.add(Quality.OCCLUDED)
         return frozenset(flags)

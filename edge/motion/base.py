@@ -28,7 +28,13 @@ class MotionSample:
 
     ``roi_px`` holds the mean flow magnitude per ROI in aligned-crop pixels,
     head motion already removed. ``flow`` is kept only when a later stage asks
-    for it; it never leaves the analysis stage.
+    for it; it never leaves the analysis stage. ``rest_px`` holds, per ROI, the
+    displacement from rest: the mean flow magnitude from the track's rest
+    reference crop to this one (:mod:`edge.motion.baseline`; empty when
+    ``motion.rest_every_ms`` is 0 or no spotter reads it). ``rest_epoch_ns`` is when the reference
+    last jumped (a new track, or its maximum age): since then it has only
+    moved at rest, by less than ``motion.rest_refresh_px``, so displacements
+    with the same epoch can be compared.
     """
 
     frame_index: int
@@ -39,6 +45,9 @@ class MotionSample:
     track_id: int = -1
     quality: frozenset[Quality] = frozenset()
     flow: FlowField | None = None
+    rest_px: dict[str, float] = field(default_factory=dict)
+    #: Since when ``rest_px`` values are comparable (see above; -1 without a reference).
+    rest_epoch_ns: int = -1
 
 
 class MotionAnalyzer(Protocol):

@@ -56,3 +56,27 @@ class MotionConfig(Section):
         description="Attach the dense flow (u, v, strain) to every sample; needed by the learned spotter, which "
         "turns it on by itself.",
     )
+    rest_every_ms: float = Field(
+        default=100.0,
+        ge=0,
+        le=1000,
+        description="Measure the displacement from rest (flow from a rest reference crop, MotionSample.rest_px) "
+        "every this much sensor time and hold it in between (0 = off; the roiflow macro pass then falls back to "
+        "the t - k flow).",
+    )
+    rest_refresh_px: float = Field(
+        default=1.0,
+        ge=0,
+        le=20,
+        description="The rest reference moves to the current crop once every region has stayed within this "
+        "displacement (px) of it for rest_refresh_ms: drift is absorbed at rest, a movement is not.",
+    )
+    rest_refresh_ms: float = Field(default=500.0, ge=0, le=10000, description="See rest_refresh_px.")
+    rest_max_age_ms: float = Field(
+        default=10000.0,
+        gt=0,
+        le=60000,
+        description="The rest reference moves to the current crop when it is this old, whatever the face does "
+        "(a new pose, or an expression held that long, becomes the new rest). Longer than the longest macro-expression "
+        "(spotting.max_ms), so that a forced move rarely cuts one in two.",
+    )

@@ -1,23 +1,28 @@
 """The DIS motion analyzer: flow of the aligned face from t - k to t, pooled per region.
 
-Per frame it costs one DIS ULTRAFAST pair on the 128x128 crop plus a few
-region means (see docs/engine.md for the measured cost).
+Per frame it costs one DIS ULTRAFAST pair on the 128x128 crop, a split into
+u and v planes, one magnitude and two integral images from which every
+region's mean is read at once (docs/benchmarks.md has the measured cost).
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import cv2
 import numpy as np
+import numpy.typing as npt
 
 from edge.closing import Closeable
 from edge.face.base import FaceObservation, Quality
 from edge.motion import rois
 from edge.motion.base import FlowField, MotionSample
+from edge.motion.baseline import RestDisplacement
 from edge.motion.config import MotionConfig
-from edge.motion.flow import FloatArray, GrayImage, create_dis, dense_flow, optical_strain
+from edge.motion.flow import FloatArray, GrayImage, create_dis, optical_strain
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +47,18 @@ class DisMotionAnalyzer(Closeable):
         self._dis: Any = create_dis(config.preset)
         self._ring: deque[_Past] = deque()
         self._track = -1
-        self._boxes_size = -1
-        self._boxes: dict[str, rois.Box] = {}
+        self._layout: tuple[rois.LandmarkBoxes, npt.NDArray[np.int64]] | None = None
+        self._rest = (
+            RestDisplacement(
+                config.rest_every_ms,
+                config.rest_refresh_px,
+                config.rest_refresh_ms,
+                config.rest_max_age_ms,
+                config.eye_mask,
+            )
+            if config.rest_every_ms > 0
+            else None
+        )
 
     def process(self, face: FaceObservation) -> MotionSample:
         if not face.usable or face.aligned is None:
@@ -55,10 +70,18 @@ class DisMotionAnalyzer(Closeable):
         crop = face.aligned
         ref = self._reference(face.t_ns)
         self._remember(face.t_ns, crop)
+        rest = {} if self._rest is None else self._rest.update(face.t_ns, crop, lambda: self._box_map(face, crop))
         if ref is None or ref.crop.shape != crop.shape:
             return MotionSample(face.frame_index, face.t_ns, False, track_id=face.track_id, quality=face.quality)
-        u, v = dense_flow(self._dis, ref.crop, crop)
-        return self._sample(face, u, v)
+        sample = self._sample(face, self._dis.calc(ref.crop, crop, None))
+        if self._rest is None or not rest:
+            return sample
+        return replace(sample, rest_px=rest, rest_epoch_ns=self._rest.epoch_ns)
+
+    def _box_map(self, face: FaceObservation, crop: GrayImage) -> dict[str, rois.Box]:
+        """The regions of ``crop`` by name (what the displacement from rest pools over)."""
+        names, boxes = self._regions(face, crop.shape[0])
+        return {n: (int(b[0]), int(b[1]), int(b[2]), int(b[3])) for n, b in zip(names, boxes, strict=True)}
 
     def _reference(self, t_ns: int) -> _Past | None:
         """The newest remembered crop at least k old, if its age is within tolerance."""
@@ -82,36 +105,43 @@ class DisMotionAnalyzer(Closeable):
         while len(self._ring) > 1 and self._ring[1].t_ns <= horizon:
             self._ring.popleft()
 
-    def _regions(self, face: FaceObservation, size: int) -> dict[str, rois.Box]:
+    def _regions(self, face: FaceObservation, size: int) -> tuple[tuple[str, ...], npt.NDArray[np.int64]]:
+        """Region names and their n x 4 boxes (landmark boxes when the face stage gives landmarks)."""
+        if self._layout is None or self._layout[0].size != size:
+            regions = rois.LandmarkBoxes(self._table or {}, size)
+            self._layout = regions, regions.array(None)
+        regions, canonical = self._layout
         if self._table is not None and face.aligned_landmarks is not None:
-            return rois.landmark_boxes(face.aligned_landmarks, self._table, size)
-        if size != self._boxes_size:
-            self._boxes, self._boxes_size = rois.canonical_boxes(size), size
-        return self._boxes
+            return regions.names, regions.array(face.aligned_landmarks)
+        return regions.names, canonical
 
-    def _sample(self, face: FaceObservation, u: FloatArray, v: FloatArray) -> MotionSample:
-        boxes = self._regions(face, u.shape[0])
+    def _sample(self, face: FaceObservation, flow: FloatArray) -> MotionSample:
+        """Head motion removed, eyes masked, every region's mean flow magnitude from one integral image."""
+        names, boxes = self._regions(face, flow.shape[0])
+        at = {name: i for i, name in enumerate(names)}
+        u, v = flow.transpose(2, 0, 1).copy()  # contiguous planes: fast arithmetic
         head = 0.0
         if self._config.head_compensation:
-            x0, y0, x1, y1 = boxes[rois.REFERENCE_ROI]
-            du, dv = float(np.median(u[y0:y1, x0:x1])), float(np.median(v[y0:y1, x0:x1]))  # robust to blink bleed
-            u, v = u - du, v - dv
-            head = float(np.hypot(du, dv))
-        quality = face.quality | ({Quality.BLINK} if self._is_blink(v, boxes) else frozenset())
-        if self._config.eye_mask:
-            for name in rois.EYE_ROIS:
-                x0, y0, x1, y1 = boxes[name]
+            x0, y0, x1, y1 = boxes[at[rois.REFERENCE_ROI]]
+            du, dv = _median(u[y0:y1, x0:x1]), _median(v[y0:y1, x0:x1])  # robust to blink bleed
+            u -= du
+            v -= dv
+            head = math.hypot(du, dv)
+        quality = face.quality | ({Quality.BLINK} if self._is_blink(v, boxes, at) else frozenset())
+        eyes = [at[name] for name in rois.EYE_ROIS] if self._config.eye_mask else []
+        magnitude = np.asarray(cv2.magnitude(u, v), dtype=np.float32)
+        for x0, y0, x1, y1 in boxes[eyes]:
+            magnitude[y0:y1, x0:x1] = 0.0
+            if self._config.keep_flow:
                 u[y0:y1, x0:x1] = 0.0
                 v[y0:y1, x0:x1] = 0.0
-        magnitude = np.sqrt(u * u + v * v)
-        skip = {rois.REFERENCE_ROI, *(rois.EYE_ROIS if self._config.eye_mask else ())}
-        roi_px = {
-            name: float(magnitude[y0:y1, x0:x1].mean()) for name, (x0, y0, x1, y1) in boxes.items() if name not in skip
-        }
-        flow = FlowField(u, v, optical_strain(u, v)) if self._config.keep_flow else None
-        return MotionSample(face.frame_index, face.t_ns, True, roi_px, head, face.track_id, frozenset(quality), flow)
+        means = rois.box_means(magnitude, boxes)
+        skip = {at[rois.REFERENCE_ROI], *eyes}
+        roi_px = {name: float(means[i]) for i, name in enumerate(names) if i not in skip}
+        field = FlowField(u, v, optical_strain(u, v)) if self._config.keep_flow else None
+        return MotionSample(face.frame_index, face.t_ns, True, roi_px, head, face.track_id, frozenset(quality), field)
 
-    def _is_blink(self, v: FloatArray, boxes: dict[str, rois.Box]) -> bool:
+    def _is_blink(self, v: FloatArray, boxes: npt.NDArray[np.int64], at: dict[str, int]) -> bool:
         """Eyes moving vertically, coherently and more than the brows above them: a blink, not an expression.
 
         The signed mean is used (a lid sweeps one way; noise averages out). DIS ULTRAFAST spreads a lid's motion
@@ -119,19 +149,26 @@ class DisMotionAnalyzer(Closeable):
         """
         if self._config.blink_flow_px <= 0:
             return False
-        eyes = max(_signed_mean(v, boxes[name]) for name in rois.EYE_ROIS)
-        brows = max(_signed_mean(v, boxes[name]) for name in rois.BROW_ROIS)
+        rows = [at[name] for name in (*rois.EYE_ROIS, *rois.BROW_ROIS)]
+        means = np.abs(rois.box_means(v, boxes[rows]))
+        eyes, brows = float(means[:2].max()), float(means[2:].max())
         return eyes > self._config.blink_flow_px and eyes > self._config.blink_brow_ratio * brows
 
     def reset(self) -> None:
         self._ring.clear()
         self._track = -1
+        if self._rest is not None:
+            self._rest.reset()
 
     def close(self) -> None:
         self._ring.clear()
 
 
-def _signed_mean(a: FloatArray, box: rois.Box) -> float:
-    """Magnitude of the mean of ``a`` over ``box`` (coherent motion, either direction)."""
-    x0, y0, x1, y1 = box
-    return abs(float(a[y0:y1, x0:x1].mean()))
+def _median(a: FloatArray) -> float:
+    """``float(np.median(a))`` (same value, float32 arithmetic) without np.median's overhead."""
+    flat = a.ravel()
+    k = flat.size // 2
+    if flat.size % 2:
+        return float(np.partition(flat, k)[k])
+    part = np.partition(flat, (k - 1, k))
+    return float((part[k - 1] + part[k]) / np.float32(2.0))

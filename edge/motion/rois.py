@@ -48,7 +48,9 @@ def _to_px(frac: tuple[float, float, float, float], size: int) -> Box:
 
 
 def _clip(box: Box, size: int) -> Box:
+    """Inside the crop and at least one pixel (a region wholly outside keeps the edge row or column)."""
     x0, y0, x1, y1 = (min(max(c, 0), size) for c in box)
+    x0, y0 = min(x0, size - 1), min(y0, size - 1)
     return x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)
 
 
@@ -59,16 +61,66 @@ def landmark_boxes(
     pad_frac: float = 0.03,
 ) -> dict[str, Box]:
     """Boxes around each region's landmarks (aligned-crop px), padded; unknown regions keep the fallback."""
-    boxes = canonical_boxes(size)
-    pad = pad_frac * size
-    for name, indices in table.items():
-        if name not in boxes or not indices:
-            continue
-        pts = landmarks[np.asarray(indices, dtype=np.intp)]
-        x0, y0 = np.floor(pts.min(axis=0) - pad).astype(int)
-        x1, y1 = np.ceil(pts.max(axis=0) + pad).astype(int)
-        boxes[name] = _clip((int(x0), int(y0), int(x1), int(y1)), size)
-    return boxes
+    return LandmarkBoxes(table, size, pad_frac).boxes(landmarks)
+
+
+class LandmarkBoxes:
+    """:func:`landmark_boxes` for one table and crop size, in a handful of array operations per frame.
+
+    Usage::
+
+        regions = LandmarkBoxes(table, 128)
+        names, boxes = regions.names, regions.array(face.aligned_landmarks)   # boxes: n x 4 int (x0, y0, x1, y1)
+    """
+
+    def __init__(self, table: Mapping[str, Sequence[int]], size: int, pad_frac: float = 0.03) -> None:
+        fallback = canonical_boxes(size)
+        used = [name for name, indices in table.items() if name in fallback and indices]
+        self.names: tuple[str, ...] = tuple(fallback)
+        self.size = size
+        self._pad = pad_frac * size
+        self._fallback = np.array([fallback[n] for n in self.names], np.int64)
+        self._rows = np.array([self.names.index(n) for n in used], np.intp)
+        self._index = np.concatenate([np.asarray(table[n], np.intp) for n in used]) if used else np.zeros(0, np.intp)
+        self._starts = np.cumsum([0] + [len(table[n]) for n in used[:-1]]).astype(np.intp)
+
+    def array(self, landmarks: npt.NDArray[np.float32] | None) -> npt.NDArray[np.int64]:
+        """Every region's (x0, y0, x1, y1) in :attr:`names` order, clipped like :func:`canonical_boxes`.
+
+        Without landmarks, the fallback boxes.
+        """
+        out = self._fallback.copy()
+        if landmarks is not None and self._rows.size:
+            pts = landmarks[self._index, :2]
+            low = np.floor(np.minimum.reduceat(pts, self._starts, axis=0) - self._pad)
+            high = np.ceil(np.maximum.reduceat(pts, self._starts, axis=0) + self._pad)
+            out[self._rows] = np.concatenate([low, high], axis=1).astype(np.int64)
+            out[self._rows] = _clip_array(out[self._rows], self.size)
+        return out
+
+    def boxes(self, landmarks: npt.NDArray[np.float32]) -> dict[str, Box]:
+        """The same boxes as a name -> box dict."""
+        rows = self.array(landmarks).tolist()
+        return {name: (row[0], row[1], row[2], row[3]) for name, row in zip(self.names, rows, strict=True)}
+
+
+def _clip_array(boxes: npt.NDArray[np.int64], size: int) -> npt.NDArray[np.int64]:
+    """:func:`_clip` on n x 4 boxes."""
+    out = np.clip(boxes, 0, size)
+    out[:, 0:2] = np.minimum(out[:, 0:2], size - 1)
+    out[:, 2:4] = np.maximum(out[:, 2:4], out[:, 0:2] + 1)
+    return out
+
+
+def box_means(image: npt.NDArray[np.float32], boxes: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """Mean of ``image`` over each (x0, y0, x1, y1) box: one integral image, one lookup for all boxes."""
+    import cv2
+
+    integral = np.asarray(cv2.integral(image, sdepth=cv2.CV_64F), dtype=np.float64)
+    x0, y0, x1, y1 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
+    total = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+    means: npt.NDArray[np.float64] = total / ((x1 - x0) * (y1 - y0))
+    return means
 
 
 def load_landmark_table() -> dict[str, tuple[int, ...]] | None:

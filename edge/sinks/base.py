@@ -18,6 +18,9 @@ class Sink(Protocol):
     """
 
     name: str
+    #: Whether this sink receives truncated events under the default ``bus.truncated = "log"`` (the logs do;
+    #: counts, LEDs and MQTT do not).
+    takes_truncated: bool
 
     def on_event(self, event: Event) -> None:
         """Deliver one event."""
@@ -36,6 +39,7 @@ class SinkBase(Closeable):
     """Null behaviour for every hook, so a sink implements only what it uses (and ``with sink:`` closes it)."""
 
     name = "sink"
+    takes_truncated = False
 
     def on_event(self, event: Event) -> None:
         return None

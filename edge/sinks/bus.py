@@ -14,6 +14,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from edge.events.config import TruncatedPolicy
 from edge.events.model import DeviceState, Event
 from edge.sinks.base import Sink
 
@@ -36,8 +37,9 @@ class EventBus:
             bus.publish_event(event)
     """
 
-    def __init__(self, sinks: Sequence[Sink], *, queue_size: int = 1024) -> None:
+    def __init__(self, sinks: Sequence[Sink], *, queue_size: int = 1024, truncated: TruncatedPolicy = "log") -> None:
         self.sinks = list(sinks)
+        self._truncated = truncated
         self._queue: queue.Queue[Item] = queue.Queue(maxsize=queue_size)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -91,12 +93,19 @@ class EventBus:
                 return
             self._deliver(item)
 
+    def _takes(self, sink: Sink, event: Event) -> bool:
+        """A truncated event goes where ``bus.truncated`` says; every other event goes everywhere."""
+        if not event.truncated or self._truncated == "all":
+            return True
+        return self._truncated == "log" and sink.takes_truncated
+
     def _deliver(self, item: Item) -> None:
         kind, payload = item
         for sink in self.sinks:
             try:
                 if kind == "event":
-                    sink.on_event(payload)
+                    if self._takes(sink, payload):
+                        sink.on_event(payload)
                 elif kind == "state":
                     sink.on_state(payload)
                 else:

@@ -6,14 +6,14 @@ from pathlib import Path
 
 from pydantic import Field
 
-from edge.config.base import Section
+from edge.config.base import NamedPath, Section
 
 
 class LogsConfig(Section):
     """JSON-lines event log with rotation by size and age, and human-readable journal lines."""
 
     enabled: bool = Field(default=True, description="Write events as JSON lines.")
-    dir: Path = Field(default=Path("/var/log/glimpse"), description="Directory of events.jsonl and its rotations.")
+    dir: NamedPath = Field(default=Path("/var/log/glimpse"), description="Directory of events.jsonl and its rotations.")
     max_bytes: int = Field(default=10_000_000, ge=1024, description="Rotate events.jsonl when it grows past this size.")
     backups: int = Field(default=5, ge=0, le=1000, description="Rotated files kept (events.jsonl.1 is the newest).")
     max_age_days: float = Field(default=30.0, gt=0, description="Rotated files older than this are deleted.")

@@ -18,6 +18,7 @@ def describe(event: Event) -> str:
         f"{event.onset.strftime('%H:%M:%S.%f')[:-3]} {event.kind}-expression {event.duration_ms:.0f} ms "
         f"(frames {event.onset_frame}-{event.offset_frame}), looks {label} ({score:.2f}), {aus}, "
         f"confidence {event.confidence:.2f}, latency {event.latency_ms:.0f} ms"
+        + (" [cut short: track or input ended during the movement; not counted]" if event.truncated else "")
     )
 
 
@@ -25,6 +26,7 @@ class ConsoleSink(SinkBase):
     """Writes :func:`describe` lines to a stream."""
 
     name = "console"
+    takes_truncated = True
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stdout

@@ -28,6 +28,7 @@ class JournalSink(SinkBase):
     """Logs :func:`journal_line` at INFO and state changes (pause, resume) at INFO."""
 
     name = "journal"
+    takes_truncated = True
 
     def __init__(self, log: logging.Logger | None = None) -> None:
         self._log = log or logger

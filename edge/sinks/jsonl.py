@@ -80,6 +80,7 @@ class JsonlSink(DurableSink):
     """
 
     name = "jsonl"
+    takes_truncated = True
 
     def __init__(self, config: LogsConfig, clock: Callable[[], float] = time.time) -> None:
         self._config = config

@@ -24,6 +24,9 @@ class Interval:
     confidence: float
     regions: tuple[str, ...] = ()
     track_id: int = -1
+    #: The movement had not ended when the track or the stream did (face lost or left, end of input): its
+    #: offset and kind are unknown, so it is reported apart (see docs/outputs.md) and never as an expression.
+    truncated: bool = False
 
     @property
     def duration_ms(self) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from edge.config.base import Section
 
@@ -13,9 +13,11 @@ class SpottingConfig(Section):
     """How intervals are found in the motion curves.
 
     The roiflow defaults (and the shared run settings: hysteresis, merge gap, onset/offset shifts; and the rules
-    ``blink_max_frac`` and ``cross_pass_iou``) were chosen by ``python -m edge.train.tuning`` on the generated
-    ``tune-ci`` set (seeds 3000-3011), never on a
-    benchmark set; see docs/benchmarks.md.
+    ``blink_max_frac``, ``cross_pass_iou``, ``context_ratio``/``context_ms`` and ``speech_bumps``) were chosen by
+    ``python -m edge.train.tuning`` on the generated ``tune-ci`` set (seeds 3000-3011), the learned spotter's
+    ``learned_threshold`` and ``smooth_ms`` by ``scripts/tune_learned.py``, and the macro pass's feature, k,
+    threshold, merge gap and hysteresis with ``rest_context_ratio`` by ``scripts/tune_rest.py``, on the same set;
+    never on a benchmark set or the real dev set; see docs/benchmarks.md.
     """
 
     type: Literal["roiflow", "learned"] = Field(
@@ -55,10 +57,24 @@ class SpottingConfig(Section):
         description="roiflow: neighbourhood half-width k of the contrast C(i) = F(i) - (F(i-k) + F(i+k)) / 2.",
     )
     macro_contrast_k_ms: float = Field(
-        default=3000.0,
+        default=1500.0,
         ge=0,
         le=5000,
         description="roiflow: k of a second pass that spots macro-expressions only (0 = one pass for both kinds).",
+    )
+    macro_feature: Literal["flow", "rest", "both"] = Field(
+        default="flow",
+        description="roiflow: what the macro pass scores per region: 'flow' (the t - k flow, how fast the face "
+        "moves), 'rest' (MotionSample.rest_px, how far it is from rest; falls back to 'flow' when the motion "
+        "stage does not measure it) or 'both' (each region twice, the score is the larger).",
+    )
+    macro_hysteresis: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="roiflow: hysteresis of the macro pass (0 = the shared hysteresis). A macro run ends earlier "
+        "with a higher floor: 0.5 won on tune-ci, and the displacement from rest, which stays up until the face "
+        "settles, needs it most.",
     )
     macro_threshold_sigma: float = Field(
         default=4.0, gt=0, le=100, description="roiflow: threshold_sigma of the macro pass."
@@ -79,6 +95,37 @@ class SpottingConfig(Section):
         le=1,
         description="roiflow: drop a macro-pass interval whose frame IoU with an interval the micro pass already "
         "emitted is at least this: one movement, one event (0 = keep both).",
+    )
+    context_ms: float = Field(
+        default=300.0,
+        ge=0,
+        le=2000,
+        description="roiflow: span before the onset and after the offset of a micro interval that the "
+        "'longer movement' rule looks at (see context_ratio).",
+    )
+    context_ratio: float = Field(
+        default=0.5,
+        ge=0,
+        le=10,
+        description="roiflow: drop a micro interval when its regions moved at least this share of its own peak "
+        "flow within context_ms before or after it: the rise or fall of a longer expression, speech, head motion "
+        "(0 = off).",
+    )
+    rest_context_ratio: float = Field(
+        default=0.0,
+        ge=0,
+        le=10,
+        description="roiflow: drop a micro interval when the face did not come back to where it was before it: its "
+        "regions' mean displacement from rest (MotionSample.rest_px) within context_ms after it differs from the "
+        "one before it by at least this share of the interval's own rise: the rise or the fall of an expression "
+        "held still, which the t - k flow cannot see (0 = off).",
+    )
+    speech_bumps: int = Field(
+        default=10,
+        ge=0,
+        le=100,
+        description="roiflow: drop an interval in which the mouth moved more than the brows in at least this many "
+        "bumps (jaw movement of speech; an expression rises and relaxes once; 0 = off).",
     )
     noise_window_ms: float = Field(
         default=4000.0, gt=0, le=60000, description="roiflow: span of the running noise estimate (median and MAD)."
@@ -109,8 +156,17 @@ class SpottingConfig(Section):
         description="A run extends (onset back, offset forward) while the score stays above threshold * this.",
     )
     learned_threshold: float = Field(
-        default=0.5, gt=0, lt=1, description="learned: spotting probability that starts a run."
+        default=0.4, gt=0, lt=1, description="learned: spotting probability that starts a run."
     )
     smooth_ms: float = Field(
-        default=30.0, ge=0, le=1000, description="learned: moving-average window applied to the spotting score."
+        default=60.0, ge=0, le=1000, description="learned: moving-average window applied to the spotting score."
     )
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> SpottingConfig:
+        if self.min_ms > self.max_ms:
+            raise ValueError(
+                f"min_ms {self.min_ms!r} > max_ms {self.max_ms!r}: every interval would be discarded; "
+                "expected min_ms <= max_ms"
+            )
+        return self

@@ -50,6 +50,8 @@ class LearnedSpotter(Closeable):
 
     def update(self, sample: MotionSample) -> list[Interval]:
         if not sample.valid:
+            if sample.track_id != self._runs.track_id:  # the face was lost: what its track left open is cut short
+                return self._end_track()
             return []
         if sample.flow is None:
             raise ConfigError(
@@ -60,8 +62,7 @@ class LearnedSpotter(Closeable):
             )
         out: list[Interval] = []
         if sample.track_id != self._runs.track_id:
-            out = self._runs.flush()
-            self.reset()
+            out = self._end_track()
             self._runs.track_id = sample.track_id
         flow = sample.flow
         x = spot_input(flow.u, flow.v, flow.strain)[None]
@@ -69,6 +70,11 @@ class LearnedSpotter(Closeable):
         self.score = self._smooth(sample.t_ns, self.raw_score)
         self.score_t_ns = sample.t_ns
         return out + self._runs.push(sample.frame_index, sample.t_ns, self.score, _regions(sample))
+
+    def _end_track(self) -> list[Interval]:
+        out = self._runs.flush()
+        self.reset()
+        return out
 
     def _smooth(self, t_ns: int, p: float) -> float:
         self._window.append((t_ns, p))

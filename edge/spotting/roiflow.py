@@ -10,18 +10,27 @@ over regions. Runs of the score above ``threshold_sigma`` become intervals
 scored k ms after it was seen; an interval is emitted once its offset is
 followed by ``merge_gap_ms`` of quiet.
 
+A displacement from rest (``MotionSample.rest_px``) is not a velocity: an
+expression held still is a plateau, not a bump, and the symmetric contrast
+would give the stretch k before it a contrast as negative as the plateau is
+high, which then inflates the noise estimate. Its contrast is one-sided:
+C_r(i) = D_r(i) - min(D_r(i-k), D_r(i+k)), the rise above the lower of the
+two neighbours (zero before and after a plateau, its height on it).
+
 Micro- and macro-expressions need different neighbourhoods: a contrast over
 a few hundred ms erases a movement that lasts seconds. With
 ``macro_contrast_k_ms`` > 0 the spotter runs a second, independent pass
-(its own k, threshold and merge gap) that emits only intervals longer than
-``micro_max_ms``, while the first pass emits only micro intervals; with 0 the
+(its own k, threshold and merge gap, and by default its own feature: the
+displacement from rest, ``MotionSample.rest_px``, so that a held expression
+stays high instead of showing a bump at each end) that emits only intervals
+longer than ``micro_max_ms``, while the first pass emits only micro intervals; with 0 the
 single pass emits both kinds by duration. Intervals then pass the rules of
 :mod:`edge.spotting.rules` (blinks, one movement reported once across the passes).
 """
 
 from __future__ import annotations
 
-from collections import deque
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,10 +41,23 @@ from edge.face.base import Quality
 from edge.motion.base import MotionSample
 from edge.spotting.base import Interval
 from edge.spotting.config import SpottingConfig
-from edge.spotting.rules import BlinkHistory, RecentIntervals, is_blink, repeats
+from edge.spotting.noise import RunningMedianMad
+from edge.spotting.rules import (
+    REST_EPOCH,
+    BlinkHistory,
+    FlowHistory,
+    RecentIntervals,
+    changes_rest,
+    in_longer_movement,
+    is_blink,
+    is_speech,
+    repeats,
+)
 from edge.spotting.runs import RunTracker
 
 _MAD_TO_SIGMA = 1.4826
+#: Marks a region's displacement-from-rest channel when a pass scores both features (dropped from the output).
+REST_SUFFIX = "@rest"
 _SIGMA_FLOOR_PX = 0.01
 
 
@@ -56,10 +78,20 @@ def channel_configs(config: SpottingConfig) -> list[SpottingConfig]:
             "contrast_k_ms": config.macro_contrast_k_ms,
             "threshold_sigma": config.macro_threshold_sigma,
             "merge_gap_ms": config.macro_merge_gap_ms,
+            "hysteresis": config.macro_hysteresis or config.hysteresis,
             "min_ms": max(config.min_ms, config.micro_max_ms),
         }
     )
     return [micro, macro]
+
+
+def _values(sample: MotionSample, feature: str) -> dict[str, float]:
+    """What a pass scores per region (see ``SpottingConfig.macro_feature``)."""
+    if feature == "flow" or not sample.rest_px:
+        return sample.roi_px
+    if feature == "rest":
+        return sample.rest_px
+    return {**sample.roi_px, **{f"{n}{REST_SUFFIX}": v for n, v in sample.rest_px.items()}}
 
 
 class RoiFlowSpotter(Closeable):
@@ -77,23 +109,30 @@ class RoiFlowSpotter(Closeable):
     def __init__(self, config: SpottingConfig) -> None:
         configs = channel_configs(config)
         self._cfg = config
-        self._passes = [ContrastPass(c) for c in configs]
+        features = ["flow", config.macro_feature]
+        self._passes = [ContrastPass(c, f) for c, f in zip(configs, features, strict=False)]
         self._two_pass = len(self._passes) > 1
         # the oldest frame an emitted interval can still reach: k + merge gap + max duration back, plus slack
         horizon_ns = int(1e6 * max(c.contrast_k_ms + c.merge_gap_ms + c.max_ms + c.offset_shift_ms for c in configs))
         self._blink = BlinkHistory(horizon_ns + 1_000_000_000)
         self._micro = RecentIntervals(horizon_ns + 1_000_000_000)
+        self._flow = FlowHistory(horizon_ns + int(config.context_ms * 1e6) + 1_000_000_000)
+        self._rest = FlowHistory(horizon_ns + int(config.context_ms * 1e6) + 1_000_000_000)
         self._now_ns = 0
         self.score = 0.0
         self.score_t_ns = 0
 
     def _keep(self, k: int, intervals: list[Interval]) -> list[Interval]:
         """Apply the pass filter and the rules of :mod:`edge.spotting.rules` to one pass's new intervals."""
+        cfg = self._cfg
         kept = [
             i
             for i in intervals
             if not (self._two_pass and k > 0 and i.kind != "macro")
-            and not is_blink(i, self._blink.flags, self._cfg.blink_max_frac)
+            and not is_blink(i, self._blink.flags, cfg.blink_max_frac, self._flow)
+            and not in_longer_movement(i, self._flow, cfg.context_ms, cfg.context_ratio)
+            and not changes_rest(i, self._rest, cfg.context_ms, cfg.rest_context_ratio)
+            and not is_speech(i, self._flow, cfg.speech_bumps)
         ]
         if k == 0:
             self._micro.add((i for i in kept if i.kind == "micro"), self._now_ns)
@@ -104,6 +143,9 @@ class RoiFlowSpotter(Closeable):
     def update(self, sample: MotionSample) -> list[Interval]:
         if sample.valid and sample.roi_px:
             self._blink.add(sample.frame_index, sample.t_ns, Quality.BLINK in sample.quality)
+            self._flow.add(sample.t_ns, sample.roi_px)
+            if sample.rest_px:
+                self._rest.add(sample.t_ns, {**sample.rest_px, REST_EPOCH: float(sample.rest_epoch_ns)})
             self._now_ns = sample.t_ns
         out: list[Interval] = []
         for k, p in enumerate(self._passes):
@@ -122,100 +164,118 @@ class RoiFlowSpotter(Closeable):
             p.reset()
         self._blink.clear()
         self._micro.clear()
+        self._flow.clear()
+        self._rest.clear()
         self.score = 0.0
 
 
 class ContrastPass:
-    """One pass of the ROI-flow spotter at one neighbourhood k (the algorithm of the module docstring)."""
+    """One pass of the ROI-flow spotter at one neighbourhood k (the algorithm of the module docstring).
 
-    def __init__(self, config: SpottingConfig) -> None:
+    Cost per sample does not grow with k, the noise window or the frame rate: the neighbours at t -/+ k are
+    found by binary search over the held times, and the noise statistics are kept sorted
+    (:class:`~edge.spotting.noise.RunningMedianMad`).
+    """
+
+    def __init__(self, config: SpottingConfig, feature: str = "flow") -> None:
         self._cfg = config
+        self._feature = feature  # flow: MotionSample.roi_px; rest: rest_px (when the sample has it); both
         self._k_ns = int(config.contrast_k_ms * 1e6)
         self._warmup_ns = int(config.warmup_ms * 1e6)
         self._runs = RunTracker(config, config.threshold_sigma, config.threshold_sigma * config.hysteresis)
-        self._points: deque[_Point] = deque()
-        self._noise: deque[npt.NDArray[np.float64]] = deque()
-        self._noise_t: deque[int] = deque()
+        # held points as parallel lists; positions below _head are dead and compacted away now and then
+        self._index: list[int] = []
+        self._t: list[int] = []
+        self._flow: list[npt.NDArray[np.float64]] = []
+        self._head = 0
+        self._noise = RunningMedianMad(int(config.noise_window_ms * 1e6), 0)
         self._names: tuple[str, ...] = ()
-        self._center = 0  # position in _points of the next point to score
+        self._from_rest = np.zeros(0, dtype=bool)  # per region: a displacement from rest (one-sided contrast)
+        self._center = 0  # position of the next point to score
         self.score = 0.0
         self.score_t_ns = 0
 
     def update(self, sample: MotionSample) -> list[Interval]:
         if not sample.valid or not sample.roi_px:
+            if sample.track_id != self._runs.track_id and self._t:  # the face was lost: its track has ended
+                out = self.flush()
+                self.reset()
+                return out
             return []
-        names = tuple(sorted(sample.roi_px))
+        values = _values(sample, self._feature)
+        names = tuple(sorted(values))
         if names != self._names or sample.track_id != self._runs.track_id:
-            out = self._runs.flush()
+            out = self.flush()  # the old track ended: what it left open is cut short
             self.reset()
             self._names, self._runs.track_id = names, sample.track_id
+            self._from_rest = np.array([self._feature == "rest" or n.endswith(REST_SUFFIX) for n in names])
+            self._noise = RunningMedianMad(int(self._cfg.noise_window_ms * 1e6), len(names))
         else:
             out = []
-        flow = np.fromiter((sample.roi_px[n] for n in names), dtype=np.float64, count=len(names))
-        self._points.append(_Point(sample.frame_index, sample.t_ns, flow))
-        while self._center < len(self._points) and self._scorable(self._center):
+        flow = np.fromiter((values[n] for n in names), dtype=np.float64, count=len(names))
+        self._index.append(sample.frame_index)
+        self._t.append(sample.t_ns)
+        self._flow.append(flow)
+        while self._center < len(self._t) and self._t[-1] >= self._t[self._center] + self._k_ns:
             out += self._score_point(self._center)
             self._center += 1
         self._trim()
         return out
 
-    def _scorable(self, pos: int) -> bool:
-        return self._points[-1].t_ns >= self._points[pos].t_ns + self._k_ns
-
     def _nearest(self, t_ns: int, lo: int, hi: int) -> npt.NDArray[np.float64]:
-        """Flow of the point nearest in time to ``t_ns`` among positions lo..hi-1."""
-        best = min(range(lo, hi), key=lambda p: abs(self._points[p].t_ns - t_ns))
-        return self._points[best].flow
+        """Flow of the point nearest in time to ``t_ns`` among positions lo..hi-1 (the earlier one on a tie)."""
+        pos = bisect_left(self._t, t_ns, lo, hi)
+        if pos == hi or (pos > lo and t_ns - self._t[pos - 1] <= self._t[pos] - t_ns):
+            pos -= 1
+        return self._flow[pos]
 
     def _score_point(self, pos: int) -> list[Interval]:
-        point = self._points[pos]
-        before = self._nearest(point.t_ns - self._k_ns, 0, pos + 1)
-        after = self._nearest(point.t_ns + self._k_ns, pos, len(self._points))
-        contrast = point.flow - 0.5 * (before + after)
-        return self._decide(point, contrast, self._scaled(point.t_ns, contrast))
+        t_ns, flow = self._t[pos], self._flow[pos]
+        before = self._nearest(t_ns - self._k_ns, self._head, pos + 1)
+        after = self._nearest(t_ns + self._k_ns, pos, len(self._t))
+        contrast = np.where(self._from_rest, flow - np.minimum(before, after), flow - 0.5 * (before + after))
+        return self._decide(_Point(self._index[pos], t_ns, flow), contrast, self._scaled(t_ns, contrast))
 
     def _decide(self, point: _Point, contrast: npt.NDArray[np.float64], z: npt.NDArray[np.float64]) -> list[Interval]:
         """Score a point from its contrast and noise-scaled contrast (z, before ``min_flow_px``) per region."""
         z = np.where(contrast < self._cfg.min_flow_px, 0.0, z)
         best = int(np.argmax(z))
         self.score, self.score_t_ns = float(z[best]), point.t_ns
-        active = tuple(n for n, s in zip(self._names, z, strict=True) if s > self._runs.low)
+        active = tuple(n.removesuffix(REST_SUFFIX) for n, s in zip(self._names, z, strict=True) if s > self._runs.low)
         return self._runs.push(point.index, point.t_ns, self.score, active)
 
     def _scaled(self, t_ns: int, contrast: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        self._noise.append(contrast)
-        self._noise_t.append(t_ns)
-        horizon = t_ns - int(self._cfg.noise_window_ms * 1e6)
-        while self._noise_t[0] < horizon:
-            self._noise.popleft()
-            self._noise_t.popleft()
-        history = np.asarray(self._noise)
-        median = np.median(history, axis=0)
-        sigma = np.maximum(_MAD_TO_SIGMA * np.median(np.abs(history - median), axis=0), _SIGMA_FLOOR_PX)
-        if self._noise_t[-1] - self._noise_t[0] < self._warmup_ns:  # too little history to trust the noise
+        self._noise.add(t_ns, contrast.tolist())
+        if self._noise.span_ns < self._warmup_ns:  # too little history to trust the noise
             return np.zeros_like(contrast)
+        median, mad = self._noise.median_mad()
+        sigma = np.maximum(_MAD_TO_SIGMA * mad, _SIGMA_FLOOR_PX)
         return np.asarray((contrast - median) / sigma, dtype=np.float64)
 
     def _trim(self) -> None:
         """Keep 2k of history before the next point to score."""
-        if self._center >= len(self._points):
+        if self._center >= len(self._t):
             return
-        horizon = self._points[self._center].t_ns - 2 * self._k_ns
-        while self._center > 1 and self._points[1].t_ns <= horizon:
-            self._points.popleft()
-            self._center -= 1
+        horizon = self._t[self._center] - 2 * self._k_ns
+        while self._center - self._head > 1 and self._t[self._head + 1] <= horizon:
+            self._head += 1
+        if self._head > 256 and 2 * self._head > len(self._t):  # compact: amortised O(1) per point
+            for held in (self._index, self._t, self._flow):
+                del held[: self._head]
+            self._center -= self._head
+            self._head = 0
 
     def flush(self) -> list[Interval]:
         out: list[Interval] = []
-        while self._center < len(self._points):  # score the tail against what exists
+        while self._center < len(self._t):  # score the tail against what exists
             out += self._score_point(self._center)
             self._center += 1
         return out + self._runs.flush()
 
     def reset(self) -> None:
-        self._points.clear()
+        for held in (self._index, self._t, self._flow):
+            held.clear()
+        self._head = self._center = 0
         self._noise.clear()
-        self._noise_t.clear()
-        self._center = 0
         self._runs.reset()
         self.score = 0.0

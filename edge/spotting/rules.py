@@ -10,6 +10,20 @@ Both rules act on an interval when it is emitted and never retract one that was 
   emitted* reaches ``cross_pass_iou`` describes that movement again and is dropped; the earlier (micro) event
   stands, because an emitted event cannot be taken back.
 
+* **part of a longer movement**: a micro interval whose regions moved, within ``context_ms`` before its onset or
+  after its offset, at least ``context_ratio`` times as much as at its own peak is the rise or the fall of a
+  macro-expression, a stretch of speech (mouth-only, periodic) or a head-motion residue, not a brief isolated
+  movement. The flow after the offset is known when the interval is emitted (the contrast waits
+  ``contrast_k_ms + merge_gap_ms`` anyway), so the rule adds no latency;
+* **speech**: an interval in which the mouth led (it moved more than the brows) and whose mouth flow rose
+  through half its peak at least ``speech_bumps`` times is jaw movement of speech (each syllable opens and
+  closes the jaw: two bumps of the t-k flow), not an expression, which rises and relaxes once;
+* **held expression** (``rest_context_ratio``): a micro interval after which the face did not come back to
+  where it was before it (the displacement from rest, ``MotionSample.rest_px``, changed across it by a good
+  share of its own rise) is the rise or the fall of an expression held still, not a brief movement;
+* a blink moves the lids (and, through the flow, the brows), never the mouth: the blink rule spares an interval
+  whose mouth regions moved more than its brows (a smile that narrows the eyes, AU6).
+
 Usage::
 
     flags = BlinkHistory(horizon_ns)
@@ -19,10 +33,20 @@ Usage::
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Iterable, Mapping
+from itertools import pairwise
 
 from edge.spotting.base import Interval
+
+#: Regions a blink never moves, and the regions its flow bleeds into.
+MOUTH_ROIS = ("mouth_left", "mouth_right", "chin")
+BROW_ROIS = ("brow_left", "brow_right")
+#: Pseudo-region of a displacement-from-rest history: its reference epoch (see changes_rest).
+REST_EPOCH = "@epoch_ns"
+#: Flow near the run's edges still belongs to it (the t-k flow trails the movement by the motion stage's k).
+CONTEXT_SKIP_NS = 100_000_000
 
 
 def blink_fraction(interval: Interval, blink: Mapping[int, bool]) -> float:
@@ -31,9 +55,52 @@ def blink_fraction(interval: Interval, blink: Mapping[int, bool]) -> float:
     return sum(flags) / len(flags) if flags else 0.0
 
 
-def is_blink(interval: Interval, blink: Mapping[int, bool], max_frac: float) -> bool:
-    """The interval is mostly blink frames (``max_frac`` 0 disables the rule)."""
-    return max_frac > 0 and blink_fraction(interval, blink) >= max_frac
+def is_blink(interval: Interval, blink: Mapping[int, bool], max_frac: float, flow: FlowHistory | None = None) -> bool:
+    """The interval is mostly blink frames and its mouth moved less than its brows (``max_frac`` 0: off)."""
+    if not (max_frac > 0 and blink_fraction(interval, blink) >= max_frac):
+        return False
+    if flow is None:
+        return True
+    return flow.peak(interval.onset_ns, interval.offset_ns, MOUTH_ROIS) <= flow.peak(
+        interval.onset_ns, interval.offset_ns, BROW_ROIS
+    )
+
+
+def in_longer_movement(interval: Interval, flow: FlowHistory, context_ms: float, ratio: float) -> bool:
+    """A micro interval whose regions moved nearly as much just before or after it (``ratio`` 0: off)."""
+    if ratio <= 0 or interval.kind != "micro":
+        return False
+    regions = interval.regions or flow.names
+    own = flow.peak(interval.onset_ns, interval.offset_ns, regions)
+    span_ns = int(context_ms * 1e6)
+    before = flow.peak(interval.onset_ns - span_ns, interval.onset_ns - CONTEXT_SKIP_NS, regions)
+    after = flow.peak(interval.offset_ns + CONTEXT_SKIP_NS, interval.offset_ns + span_ns, regions)
+    return max(before, after) >= ratio * own > 0
+
+
+def changes_rest(interval: Interval, rest: FlowHistory, context_ms: float, ratio: float) -> bool:
+    """A micro interval after which the face did not come back to where it was before it (``ratio`` 0: off).
+
+    ``rest`` holds the displacement from rest (``MotionSample.rest_px``). Before the onset and after the offset
+    (``context_ms``, skipping the ``CONTEXT_SKIP_NS`` next to the interval) the face's mean displacement is
+    compared when both lie in one reference epoch (``REST_EPOCH``, ``MotionSample.rest_epoch_ns``): a change
+    of at least ``ratio`` times the interval's own rise above the lower of the two is the rise or the fall of
+    an expression that is held still, which the t - k flow cannot tell from a brief one.
+    """
+    if ratio <= 0 or interval.kind != "micro":
+        return False
+    regions = tuple(n for n in rest.names if n != REST_EPOCH)  # all of them: the fast tuning replay has no regions
+    span_ns = int(context_ms * 1e6)
+    refs = rest.series(interval.onset_ns - span_ns, interval.offset_ns + span_ns, (REST_EPOCH,))
+    if min(refs, default=0.0) != max(refs, default=0.0):
+        return False  # the reference jumped meanwhile: levels before and after are not comparable
+    before = rest.series(interval.onset_ns - span_ns, interval.onset_ns - CONTEXT_SKIP_NS, regions)
+    after = rest.series(interval.offset_ns + CONTEXT_SKIP_NS, interval.offset_ns + span_ns, regions)
+    if not before or not after:
+        return False
+    level_before, level_after = sum(before) / len(before), sum(after) / len(after)
+    rise = rest.peak(interval.onset_ns, interval.offset_ns, regions) - min(level_before, level_after)
+    return rise > 0 and abs(level_after - level_before) >= ratio * rise
 
 
 def frame_iou(a: Interval, b: Interval) -> float:
@@ -83,3 +150,66 @@ class RecentIntervals:
 
     def clear(self) -> None:
         self.items.clear()
+
+
+def is_speech(interval: Interval, flow: FlowHistory, min_bumps: int) -> bool:
+    """The mouth led the interval and moved in at least ``min_bumps`` bumps (``min_bumps`` 0: off)."""
+    if min_bumps <= 0:
+        return False
+    mouth = flow.series(interval.onset_ns, interval.offset_ns, MOUTH_ROIS)
+    top = max(mouth, default=0.0)
+    if top <= flow.peak(interval.onset_ns, interval.offset_ns, BROW_ROIS):
+        return False
+    level = 0.5 * top
+    rises = sum(1 for a, b in pairwise(mouth) if a < level <= b)
+    return rises + (1 if mouth and mouth[0] >= level else 0) >= min_bumps
+
+
+class FlowHistory:
+    """The per-region flow (``MotionSample.roi_px``) of recent valid samples, kept for ``horizon_ns``.
+
+    Usage::
+
+        history = FlowHistory(horizon_ns)
+        history.add(sample.t_ns, sample.roi_px)
+        history.peak(t0_ns, t1_ns, ("mouth_left", "chin"))   # largest flow of those regions in [t0, t1]
+    """
+
+    def __init__(self, horizon_ns: int) -> None:
+        self._horizon_ns = horizon_ns
+        self._t: list[int] = []
+        self._rows: list[tuple[float, ...]] = []
+        self._head = 0
+        self.names: tuple[str, ...] = ()
+
+    def add(self, t_ns: int, roi_px: Mapping[str, float]) -> None:
+        names = tuple(sorted(roi_px))
+        if names != self.names or (self._t and t_ns <= self._t[-1]):
+            self.clear()
+            self.names = names
+        self._t.append(t_ns)
+        self._rows.append(tuple(roi_px[n] for n in names))
+        while self._t[self._head] < t_ns - self._horizon_ns:
+            self._head += 1
+        if self._head > 256 and 2 * self._head > len(self._t):  # compact now and then: amortised O(1)
+            del self._t[: self._head], self._rows[: self._head]
+            self._head = 0
+
+    def peak(self, t0_ns: int, t1_ns: int, regions: Iterable[str]) -> float:
+        """The largest flow of ``regions`` (those this history holds) between ``t0_ns`` and ``t1_ns``."""
+        cols = [self.names.index(r) for r in regions if r in self.names]
+        lo = bisect_left(self._t, t0_ns, self._head)
+        hi = bisect_right(self._t, t1_ns, lo)
+        return max((row[c] for row in self._rows[lo:hi] for c in cols), default=0.0)
+
+    def series(self, t0_ns: int, t1_ns: int, regions: Iterable[str]) -> list[float]:
+        """Per sample between ``t0_ns`` and ``t1_ns``: the largest flow of ``regions``."""
+        cols = [self.names.index(r) for r in regions if r in self.names]
+        lo = bisect_left(self._t, t0_ns, self._head)
+        hi = bisect_right(self._t, t1_ns, lo)
+        return [max((row[c] for c in cols), default=0.0) for row in self._rows[lo:hi]]
+
+    def clear(self) -> None:
+        self._t.clear()
+        self._rows.clear()
+        self._head = 0

@@ -5,6 +5,11 @@ end forward while the score stays above ``low`` (hysteresis); runs closer than
 ``merge_gap_ns`` merge. A run is closed, filtered by duration and emitted as
 soon as the score has stayed below ``low`` for ``merge_gap_ns``.
 
+A run closed by :meth:`RunTracker.flush` instead (the track ended: face lost or left, new face, end of the
+input) is **truncated**: its offset was never confirmed by ``merge_gap_ns`` of observed quiet, so the
+movement may have gone on (or the score fell only because the face was leaving). Its interval carries
+``truncated=True``; the event bus keeps such events out of counts, LEDs and MQTT by default.
+
 The apex is the peak of the run's *first* movement phase: both spotters score
 the t-k to t flow, which has one bump while the face moves to the apex and a
 second one while it relaxes, often the larger because relaxation is faster.
@@ -85,16 +90,16 @@ class RunTracker:
             run.peak, run.apex_index, run.apex_ns = score, index, t_ns
 
     def flush(self) -> list[Interval]:
-        """End of stream: close the open run."""
+        """End of the track or the stream: close the open run as a truncated interval."""
         run, self._run = self._run, None
         self._below.clear()
-        return self._emit(run) if run is not None else []
+        return self._emit(run, truncated=True) if run is not None else []
 
     def reset(self) -> None:
         self._run = None
         self._below.clear()
 
-    def _emit(self, run: _Run) -> list[Interval]:
+    def _emit(self, run: _Run, truncated: bool = False) -> list[Interval]:
         run.apex_index, run.apex_ns = run.first[0], run.first[1]
         _shift_onset(run, self._onset_shift_ns)
         offset_ns = max(run.apex_ns, run.end_ns - self._shift_ns)
@@ -119,6 +124,7 @@ class RunTracker:
                 round(confidence, 4),
                 tuple(sorted(run.regions)),
                 self.track_id,
+                truncated,
             )
         ]
 

@@ -39,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--clip-backgrounds",
         action="store_true",
-        help="put blurred frames of $GLIMPSE_CLIPS (default /work/shared/clips) behind the face, if present",
+        help="put blurred frames of $GLIMPSE_CLIPS (default: ../shared/clips beside the checkout) behind the face, "
+        "if present",
     )
     parser.add_argument("--sheet", type=Path, metavar="PNG", help="also write an onset/apex contact sheet")
     parser.set_defaults(func=handle)
@@ -54,8 +55,13 @@ def _clips(args: argparse.Namespace) -> list[tuple[ClipSpec, int]]:
         return list(bench_preset(args.preset).clip_specs())
     if not 30.0 <= args.fps <= 200.0:
         raise UsageError(f"--fps {args.fps!r} is out of range; expected 30 to 200")
-    if args.clips < 1 or args.seconds <= 0:
-        raise UsageError(f"--clips {args.clips!r} / --seconds {args.seconds!r}; expected at least 1 clip of > 0 s")
+    if not (1 <= args.clips <= 10_000 and 0 < args.seconds <= 3600):  # `not (...)` also refuses nan
+        raise UsageError(
+            f"--clips {args.clips!r} / --seconds {args.seconds!r}; expected 1 to 10000 clips of more than 0 and up "
+            "to 3600 s"
+        )
+    if args.micro < 0 or args.macro < 0:
+        raise UsageError(f"--micro {args.micro!r} / --macro {args.macro!r}; expected counts >= 0")
     subjects = sorted(VARIANTS)
     base = ClipSpec(
         fps=args.fps,

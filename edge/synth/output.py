@@ -99,17 +99,22 @@ def write_clip(plan: Plan, out_dir: Path, fmt: str = "mp4") -> Path:
 
 
 def write_set(clips: list[tuple[ClipSpec, int]], out_dir: Path, fmt: str = "mp4") -> Path:
-    """Write every clip and one ``ground_truth.csv``; return the CSV path."""
+    """Write every clip and one ``ground_truth.csv`` (LF line endings); return the CSV path.
+
+    Every clip is planned, and the format checked, before anything is created: a rejected plan leaves no folder.
+    """
+    if fmt not in FORMATS:
+        raise UsageError(f"format {fmt!r} is not supported; expected one of {list(FORMATS)}")
+    plans = [plan_clip(spec, seed) for spec, seed in clips]
     out_dir.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, str]] = []
-    for spec, seed in clips:
-        plan = plan_clip(spec, seed)
+    for plan in plans:
         path = write_clip(plan, out_dir, fmt)
         rows.extend(gt_rows(plan))
         logger.info("wrote %s (%d frames, %d expressions)", path, plan.n_frames, len(plan.ground_truth))
     csv_path = out_dir / "ground_truth.csv"
     with csv_path.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=GT_COLUMNS)
+        writer = csv.DictWriter(fh, fieldnames=GT_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     return csv_path

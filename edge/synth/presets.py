@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from edge.errors import UsageError
+from edge.errors import UsageError, shown
 from edge.synth.face import VARIANTS
 from edge.synth.timeline import ClipSpec
 
@@ -68,7 +68,7 @@ def clip_preset(name: str) -> tuple[ClipSpec, int]:
             if spec.name == name:
                 return spec, seed
     raise UsageError(
-        f"unknown synthetic clip {name!r}; expected one of {sorted(CLIPS)} or a benchmark clip like 'bench-ci_01'"
+        f"unknown synthetic clip {shown(name)}; expected one of {sorted(CLIPS)} or a benchmark clip like 'bench-ci_01'"
     )
 
 
@@ -77,4 +77,4 @@ def bench_preset(name: str) -> BenchSet:
     try:
         return PRESETS[name]
     except KeyError:
-        raise UsageError(f"unknown synthetic preset {name!r}; expected one of {sorted(PRESETS)}") from None
+        raise UsageError(f"unknown synthetic preset {shown(name)}; expected one of {sorted(PRESETS)}") from None

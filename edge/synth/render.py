@@ -25,7 +25,9 @@ logger = logging.getLogger(__name__)
 
 
 def _clips_dir() -> Path:
-    return Path(os.environ.get("GLIMPSE_CLIPS", "/work/shared/clips"))
+    """``$GLIMPSE_CLIPS``, else ``../shared/clips`` beside the checkout (the rule the tests use)."""
+    default = Path(__file__).resolve().parents[3] / "shared" / "clips"
+    return Path(os.environ.get("GLIMPSE_CLIPS") or default)
 
 
 def _clip_frame(rng: np.random.Generator) -> U8 | None:

@@ -11,9 +11,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from edge.cli_common import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, add_config_args, config_from_args
+from edge.cli_common import EXIT_OK, EXIT_RUNTIME, add_config_args, config_from_args
 from edge.datasets import DATASETS
-from edge.errors import DatasetError, GlimpseError
+from edge.errors import BackendUnavailable, DatasetError, GlimpseError, UsageError
 from edge.train.flows_cli import add_flow_args, flows_usage, train_flows
 
 logger = logging.getLogger(__name__)
@@ -89,33 +89,46 @@ def _handle(args: argparse.Namespace) -> int:
     if args.epochs is None:
         args.epochs = 20 if args.source == "realfaces" and not args.dataset else 30
     if args.subjects < 2 or args.per_subject < 4 or args.epochs < 1:
-        logger.error(
-            "--subjects %r, --per-subject %r, --epochs %r: expected >= 2, >= 4, >= 1",
-            args.subjects,
-            args.per_subject,
-            args.epochs,
+        raise UsageError(
+            f"--subjects {args.subjects!r}, --per-subject {args.per_subject!r}, --epochs {args.epochs!r}: "
+            "expected >= 2, >= 4, >= 1"
         )
-        return EXIT_USAGE
     problem = flows_usage(args)
     if not problem and args.flows is not None and _inside_repository(args.out):
         problem = f"--out {str(args.out)!r} is inside the Glimpse repository; expected a folder outside it"
     if problem:
-        print(problem)
-        return EXIT_USAGE
+        raise UsageError(problem)
     if args.dataset or args.root:
         problem = _dataset_usage(args)
         if problem:
-            print(problem)
-            return EXIT_USAGE
+            raise UsageError(problem)
     try:
         import torch
     except ImportError:
-        logger.error("glimpse train needs PyTorch; install the 'train' extra (pip install 'glimpse-edge[train]')")
-        return EXIT_RUNTIME
+        raise BackendUnavailable(f"train needs PyTorch; install it with: {train_install_hint()}") from None
     torch.set_num_threads(args.threads)
     if args.flows is not None:
         return train_flows(args)
     return _train_datasets(args) if args.dataset else _train_synthetic(args)
+
+
+def train_install_hint() -> str:
+    """The command that installs the ``train`` extra here: from the checkout when Glimpse runs from one."""
+    import sys
+
+    import edge
+
+    checkout = Path(edge.__file__).resolve().parents[1]
+    if (checkout / "pyproject.toml").is_file():
+        return f"{sys.executable} -m pip install -e '{checkout}[train]'"
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:  # an installed (non-editable) Glimpse: its own metadata lists the extra
+        wanted = [r.partition(";")[0].strip() for r in requires("glimpse-edge") or [] if 'extra == "train"' in r]
+    except PackageNotFoundError:
+        wanted = []
+    quoted = " ".join(f"'{req}'" for req in wanted or ["torch"])
+    return f"{sys.executable} -m pip install {quoted} (Glimpse is not published on PyPI)"
 
 
 def _train_synthetic(args: argparse.Namespace) -> int:

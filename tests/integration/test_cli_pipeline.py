@@ -43,7 +43,9 @@ def test_analyze_real_clip_writes_jsonl_csv_and_summary(tmp_path: Path, capsys: 
     assert "fps" in out and "face" in out
 
 
-def test_analyze_appends_and_refuses_unwritable_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_analyze_rerun_replaces_and_refuses_unwritable_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     clip = tmp_path / "clip.avi"
     import cv2
     import numpy as np
@@ -53,15 +55,18 @@ def test_analyze_appends_and_refuses_unwritable_output(tmp_path: Path, capsys: p
         writer.write(np.full((48, 64, 3), i, np.uint8))
     writer.release()
     out = tmp_path / "out"
+    texts = []
     for _ in range(2):
         assert main(["analyze", str(clip), "--out", str(out), "--quiet", "--set", "face.tracker=fullframe"]) == 0
-    assert (out / "intervals.csv").read_text().count("video,onset") == 1  # one header, appended rows
+        texts.append(((out / "intervals.csv").read_text(), (out / "events.jsonl").read_text()))
+    assert texts[0][0].count("video,onset") == 1
+    assert texts[1] == texts[0]  # the second run replaced the first one's rows instead of adding to them
     blocker = tmp_path / "file"
     blocker.write_text("x")
     assert main(["analyze", str(clip), "--out", str(blocker), "--set", "face.tracker=fullframe"]) == 1
     assert "expected a writable directory" in capsys.readouterr().err
     assert main(["analyze", str(tmp_path), "--out", str(out)]) == 1
-    assert "is not a file" in capsys.readouterr().err
+    assert "is not a regular file" in capsys.readouterr().err
 
 
 def test_analyze_unreadable_video_is_a_clear_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -75,8 +80,11 @@ def test_analyze_unreadable_video_is_a_clear_failure(tmp_path: Path, capsys: pyt
 def test_bench_json_keys(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "synthetic:demo?seconds=3", "--frames", "120", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    for key in ("fps", "stage_ms", "dropped_frames", "peak_rss_mb", "face_found_rate", "analysis_fps"):
+    for key in ("fps", "stage_ms", "dropped_frames", "peak_rss_mb", "face_found_rate", "analysis_fps", "cpu_fps"):
         assert key in result
     assert result["frames"] == 120
+    # the whole process's peak RSS (interpreter, OpenCV, onnxruntime, models): tens of MB at least
+    assert 50.0 < result["peak_rss_mb"] < 4096.0
+    assert result["cpu_s"] > 0 and result["cpu_fps"] == pytest.approx(120 / result["cpu_s"], rel=0.01)
     assert {"face", "motion", "spotting"} <= set(result["stage_ms"])
     assert result["face_found_rate"] > 0.9

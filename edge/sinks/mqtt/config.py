@@ -7,10 +7,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from edge.config.base import Section
-from edge.errors import SinkError
+from edge.errors import SinkError, shown
+
+#: MQTT strings (topics, client ids) are length-prefixed with two bytes (MQTT 3.1.1, section 1.5.3).
+MQTT_MAX_BYTES = 65_535
 
 
 class TlsConfig(Section):
@@ -38,7 +41,9 @@ class MqttConfig(Section):
         pattern=r"^[^#+\s]+$",
         description="Topics are <topic_prefix>/<device.id>/... (no '#', '+' or spaces).",
     )
-    client_id: str = Field(default="", description="MQTT client id ('' : glimpse-<device.id>).")
+    client_id: str = Field(
+        default="", description="MQTT client id ('' : glimpse-<device.id>); at most 65,535 UTF-8 bytes, no NUL."
+    )
     keepalive_s: int = Field(
         default=30, ge=5, le=3600, description="Keep-alive in seconds; the last will fires after ~1.5x."
     )
@@ -59,7 +64,11 @@ class MqttConfig(Section):
         "<topic_prefix>/<device.id>/set/# with broker ACLs before enabling.",
     )
     discovery: bool = Field(default=True, description="Publish Home Assistant MQTT discovery.")
-    discovery_prefix: str = Field(default="homeassistant", description="Home Assistant discovery prefix.")
+    discovery_prefix: str = Field(
+        default="homeassistant",
+        pattern=r"^[^#+\s]+$",
+        description="Home Assistant discovery prefix (a topic: no '#', '+' or spaces).",
+    )
     outbox_path: Path = Field(
         default=Path("/var/lib/glimpse/outbox.db"),
         description="Durable SQLite outbox of events not yet acknowledged by the broker.",
@@ -70,6 +79,16 @@ class MqttConfig(Section):
     inflight: int = Field(default=20, ge=1, le=1000, description="Events published but not yet acknowledged at once.")
     reconnect_min_s: int = Field(default=1, ge=1, le=3600, description="First reconnect delay in seconds.")
     reconnect_max_s: int = Field(default=60, ge=1, le=3600, description="Reconnect delay doubles up to this.")
+
+    @field_validator("client_id", "topic_prefix", "discovery_prefix")
+    @classmethod
+    def _mqtt_string(cls, value: str) -> str:
+        size = len(value.encode("utf-8"))
+        if size > MQTT_MAX_BYTES or "\x00" in value:
+            raise ValueError(
+                f"got {shown(value)} ({size} UTF-8 bytes); expected at most {MQTT_MAX_BYTES} bytes and no NUL character"
+            )
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> MqttConfig:

@@ -67,8 +67,14 @@ def test_bad_inputs(tmp_path: Path) -> None:
         open_source("rtsp://camera")
     with pytest.raises(UsageError, match="no scheme"):
         open_source("clip.mp4")
-    with pytest.raises(UsageError, match="not a number"):
-        open_source(f"file:{junk}?fps=fast")
+    for fps in ("fast", "nan", "inf", "0", "-5", "1e-300", "100000"):
+        with pytest.raises(UsageError, match=f"fps={fps!r}; expected a number from 1 to 1000"):
+            open_source(f"file:{junk}?fps={fps}")
+    for folder_like in (tmp_path, tmp_path / "still.png"):
+        if folder_like.suffix:
+            folder_like.write_bytes(b"\x89PNG")
+        with pytest.raises(SourceError, match=r"is not a regular file|still image cannot show a micro-expression"):
+            open_source(f"file:{folder_like}").open()
 
 
 def test_drop_counter_learns_the_period() -> None:

@@ -11,7 +11,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from edge.capture.base import Frame
+import pytest
+
+from edge.capture.base import Frame, SourceInfo
+from edge.errors import BackendUnavailable
 from edge.face.base import FaceObservation
 from edge.face.fullframe import FullFrameTracker
 
@@ -27,8 +30,9 @@ def test_every_frame_analysed_and_every_event_delivered() -> None:
     assert len(rec.events) == 10  # 9 during the run (10..90) + 1 at flush
     assert [e.offset_frame for e in rec.events] == [11, 21, 31, 41, 51, 61, 71, 81, 91, 100]
     assert rec.closed and source.closed >= 1
-    assert rec.states[0].state == "running" and rec.states[-1].state == "stopped"
-    assert rec.states[0].capturing and not rec.states[-1].capturing
+    assert [s.state for s in rec.states[:2]] == ["starting", "running"] and rec.states[-1].state == "stopped"
+    assert not rec.states[0].capturing and rec.states[1].capturing  # camera active only once the source opened
+    assert not rec.states[-1].capturing
     assert "face" in summary.stats["stage_ms"] and summary.stats["face_found_rate"] == 1.0
 
 
@@ -124,9 +128,9 @@ def test_pause_closes_a_live_camera_and_resume_reopens_it() -> None:
     assert len(opened) == 2  # reopened on resume
     assert opened[0].closed >= 1  # closed while paused: the camera light is off
     changes = [s.state for i, s in enumerate(rec.states) if i == 0 or s.state != rec.states[i - 1].state]
-    assert changes[:3] == ["running", "paused", "running"]
+    assert changes[:4] == ["starting", "running", "paused", "running"]  # running (camera active) once opened
     face = [(s.state, s.face_present, s.reason) for s in rec.states]
-    assert face[:2] == [("running", False, "start"), ("running", True, "face")]  # the first frame's face
+    assert face[:3] == [("starting", False, "start"), ("running", False, "source opened"), ("running", True, "face")]
     assert ("paused", False, "button") in face  # nothing is observed while paused
     assert summary.frames_in > 0
 
@@ -141,6 +145,21 @@ def test_score_history_keeps_peaks_per_bucket_whatever_the_frame_rate() -> None:
     assert len(points) == 4  # the last 2 s only
     assert [p[0] for p in points] == [103.0, 103.5, 104.0, 104.5]
     assert [p[1] for p in points] == [1.0, 1.0, 1.0, 9.0]
+
+
+class _UnopenableSource(ListSource):
+    def open(self) -> SourceInfo:
+        raise BackendUnavailable("picamera2 is not importable; expected python3-picamera2")
+
+
+def test_source_that_cannot_open_never_reports_a_camera_active(caplog: pytest.LogCaptureFixture) -> None:
+    source = _UnopenableSource(10)
+    daemon, rec = make_daemon(source, every=10)
+    summary = daemon.run()
+    assert summary.error == "picamera2 is not importable; expected python3-picamera2"
+    assert [s.state for s in rec.states] == ["starting", "error"]
+    assert not any(s.capturing for s in rec.states)
+    assert not any(r.exc_info for r in caplog.records)  # a one-line error, no traceback in the log
 
 
 class _FaceInWindow(FullFrameTracker):

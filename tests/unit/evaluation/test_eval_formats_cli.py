@@ -119,6 +119,17 @@ def test_cli_spotting_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "overall" in out and "1.0000" in out
 
 
+def test_cli_spotting_warns_about_repeated_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A video analysed twice into one --out used to double its rows: each repeat is a false positive."""
+    gt = write(tmp_path, "g.csv", GT)
+    doubled = write(tmp_path, "p.csv", PRED + "".join(PRED.splitlines(keepends=True)[1:3]))
+    assert run(["eval", "spotting", "--gt", str(gt), "--pred", str(doubled)]) == 0
+    err = capsys.readouterr().err
+    assert "repeats rows of 1 video(s): v1 (2)" in err and "false positive" in err
+    assert run(["eval", "spotting", "--gt", str(gt), "--pred", str(write(tmp_path, "q.csv", PRED))]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_cli_malformed_csv_exits_2_with_location(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = write(tmp_path, "pred.csv", "video,onset,offset,kind\nv1,5,x,micro\n")
     assert run(["eval", "spotting", "--gt", str(write(tmp_path, "gt.csv", GT)), "--pred", str(bad)]) == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 import edge.config  # noqa: F401 - import order (config before stage modules)
 from edge.config import GlimpseConfig
@@ -112,3 +113,35 @@ def test_factory_turns_flow_on_for_learned_spotter() -> None:
     config = GlimpseConfig.model_validate({"spotting": {"type": "learned"}})
     with build_motion(config) as motion:  # type: ignore[attr-defined]
         assert motion._config.keep_flow
+
+
+def test_region_boxes_and_means_match_the_per_region_definition() -> None:
+    """The vectorised boxes and integral-image means equal the plain per-region computation on a real table."""
+    from edge.motion.rois import LandmarkBoxes, box_means, load_landmark_table
+
+    table = load_landmark_table()
+    assert table is not None
+    rng = np.random.default_rng(3)
+    landmarks = rng.uniform(-10, 138, (468, 2)).astype(np.float32)  # some regions spill over the crop edges
+    boxes = LandmarkBoxes(table, 128)
+    got = boxes.boxes(landmarks)
+    image = rng.normal(0, 1, (128, 128)).astype(np.float32)
+    means = box_means(image, boxes.array(landmarks))
+    for i, name in enumerate(boxes.names):
+        pts = landmarks[list(table[name])]
+        x0, y0 = np.floor(pts.min(axis=0) - 0.03 * 128).astype(int)
+        x1, y1 = np.ceil(pts.max(axis=0) + 0.03 * 128).astype(int)
+        x0, y0 = min(max(int(x0), 0), 127), min(max(int(y0), 0), 127)
+        x1, y1 = max(min(max(int(x1), 0), 128), x0 + 1), max(min(max(int(y1), 0), 128), y0 + 1)
+        assert got[name] == (x0, y0, x1, y1)
+        assert means[i] == pytest.approx(float(image[y0:y1, x0:x1].mean()), abs=1e-5)
+
+
+def test_a_region_wholly_outside_the_crop_keeps_one_edge_pixel() -> None:
+    from edge.motion.rois import LandmarkBoxes
+
+    landmarks = np.full((468, 2), 64.0, np.float32)
+    landmarks[[18, 200, 199, 175, 152]] = 400.0  # part of the chin region far below the crop
+    table = {"chin": (18, 200, 199, 175, 152)}
+    x0, y0, x1, y1 = LandmarkBoxes(table, 128).boxes(landmarks)["chin"]
+    assert (y0, y1) == (127, 128) and 0 <= x0 < x1 <= 128

@@ -76,3 +76,25 @@ def test_broken_sink_does_not_stop_others() -> None:
         bus.publish_state(DeviceState(state="running", capturing=True, paused=False, t=datetime.now(timezone.utc)))
     assert good.n == 5 and good.states == 1
     assert bus.sink_errors == 5
+
+
+class Recorder(SinkBase):
+    def __init__(self, takes_truncated: bool) -> None:
+        self.takes_truncated = takes_truncated
+        self.ids: list[str] = []
+
+    def on_event(self, event: Event) -> None:
+        self.ids.append(event.id)
+
+
+def test_truncated_events_reach_only_the_logs_by_default() -> None:
+    whole = make_event()
+    cut = whole.model_copy(update={"id": "cut", "truncated": True})
+    for policy, log_gets, counted_gets in (("log", 2, 1), ("all", 2, 2), ("drop", 1, 1)):
+        log, counted = Recorder(takes_truncated=True), Recorder(takes_truncated=False)
+        bus = EventBus([log, counted], truncated=policy)  # type: ignore[arg-type]
+        bus.publish_event(whole)
+        bus.publish_event(cut)
+        bus.close()  # not started: delivers what is queued on this thread
+        assert (len(log.ids), len(counted.ids)) == (log_gets, counted_gets), policy
+        assert whole.id in log.ids and whole.id in counted.ids

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -168,12 +169,18 @@ def _blinked(samples: list[MotionSample], start: int, stop: int) -> list[MotionS
 
 def test_roiflow_drops_intervals_made_mostly_of_blink_frames() -> None:
     cfg = SpottingConfig(macro_contrast_k_ms=0.0, blink_max_frac=0.5)
-    samples = _samples(_curve(2000, [(1000, 60, 1.5)]))
-    assert len(_run(RoiFlowSpotter(cfg), samples)) == 1
-    assert _run(RoiFlowSpotter(cfg), _blinked(samples, 990, 1070)) == []  # the whole movement is a blink
-    assert len(_run(RoiFlowSpotter(cfg), _blinked(samples, 1040, 1050))) == 1  # a blink inside a movement
+    mouth = _samples(_curve(2000, [(1000, 60, 1.5)]))
+    # the same bump in the brows (where a blink's flow bleeds), the mouth still
+    brows = [
+        replace(s, roi_px={"mouth_left": s.roi_px["brow_left"], "brow_left": s.roi_px["mouth_left"]}) for s in mouth
+    ]
+    assert len(_run(RoiFlowSpotter(cfg), brows)) == 1
+    assert _run(RoiFlowSpotter(cfg), _blinked(brows, 990, 1070)) == []  # the whole movement is a blink
+    assert len(_run(RoiFlowSpotter(cfg), _blinked(brows, 1040, 1050))) == 1  # a blink inside a movement
     off = cfg.model_copy(update={"blink_max_frac": 0.0})
-    assert len(_run(RoiFlowSpotter(off), _blinked(samples, 990, 1070))) == 1
+    assert len(_run(RoiFlowSpotter(off), _blinked(brows, 990, 1070))) == 1
+    # the mouth moved more than the brows: a smile that narrows the eyes, not a blink
+    assert len(_run(RoiFlowSpotter(cfg), _blinked(mouth, 990, 1070))) == 1
 
 
 def test_macro_pass_interval_repeating_an_emitted_micro_one_is_dropped() -> None:
@@ -189,3 +196,58 @@ def test_macro_pass_interval_repeating_an_emitted_micro_one_is_dropped() -> None
     kept = [iv.kind for _, iv in _run(RoiFlowSpotter(base.model_copy(update={"cross_pass_iou": 0.0})), samples)]
     dedup = [iv.kind for _, iv in _run(RoiFlowSpotter(base.model_copy(update={"cross_pass_iou": 0.3})), samples)]
     assert sorted(kept) == ["macro", "micro"] and dedup == ["micro"]
+
+
+def test_running_median_mad_equals_numpy_over_a_sliding_window() -> None:
+    from edge.spotting.noise import RunningMedianMad
+
+    rng = np.random.default_rng(5)
+    window_ns = 37 * PERIOD_NS
+    stats = RunningMedianMad(window_ns, 3)
+    held: list[tuple[int, np.ndarray]] = []
+    for i in range(400):
+        values = np.round(rng.normal(0.0, 1.0, 3), int(rng.integers(0, 3)))  # rounding makes ties
+        stats.add(i * PERIOD_NS, values.tolist())
+        held = [(t, v) for t, v in [*held, (i * PERIOD_NS, values)] if t >= i * PERIOD_NS - window_ns]
+        window = np.stack([v for _, v in held])
+        median = np.median(window, axis=0)
+        got_median, got_mad = stats.median_mad()
+        assert np.array_equal(got_median, median)
+        assert np.array_equal(got_mad, np.median(np.abs(window - median), axis=0))
+    assert stats.span_ns == window_ns and len(stats) == 38
+
+
+def test_a_movement_the_lost_track_cuts_short_is_flagged_truncated_at_the_loss() -> None:
+    cfg = SpottingConfig(macro_contrast_k_ms=0.0)
+    samples = _samples(_curve(1500, [(1170, 60, 1.5)]))[:1200]  # the face is lost at the movement's peak
+    lost = [MotionSample(i, i * PERIOD_NS, False, track_id=-1) for i in range(1200, 1300)]
+    spotter = RoiFlowSpotter(cfg)
+    for s in samples:
+        assert [iv for iv in spotter.update(s) if iv.onset_index >= 900] == []
+    at_loss = spotter.update(lost[0])
+    assert len(at_loss) == 1 and at_loss[0].truncated and at_loss[0].onset_index >= 1140  # reported at once
+    assert all(spotter.update(s) == [] for s in lost[1:]) and spotter.flush() == []
+    # the same movement seen to its end and followed by quiet is a complete (untruncated) interval
+    whole = _run(RoiFlowSpotter(cfg), _samples(_curve(1500, [(1170, 60, 1.5)])))
+    assert whole and not any(iv.truncated for _, iv in whole)
+
+
+def test_intervals_file_marks_truncated_rows(tmp_path: Path) -> None:
+    from edge.sinks.intervals import IntervalFileSink
+
+    from tests_support import make_event
+
+    with IntervalFileSink(tmp_path, "clip") as sink:
+        sink.on_event(make_event())
+        sink.on_event(make_event().model_copy(update={"truncated": True}))
+    rows = (tmp_path / "intervals.csv").read_text().splitlines()
+    assert rows[0].endswith(",truncated") and rows[1].endswith(",0") and rows[2].endswith(",1")
+
+
+def test_a_pause_mid_movement_reports_nothing() -> None:
+    samples = _samples(_curve(2400, [(1170, 60, 1.5)]))
+    spotter = RoiFlowSpotter(SpottingConfig(macro_contrast_k_ms=0.0))
+    before = [iv for s in samples[:1200] for iv in spotter.update(s)]
+    spotter.reset()  # the analyzer resets the spotter on a privacy pause
+    after = [iv for s in samples[1400:] for iv in spotter.update(s)] + spotter.flush()
+    assert [iv for iv in before + after if iv.onset_index >= 1100] == []

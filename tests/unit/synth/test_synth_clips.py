@@ -64,6 +64,7 @@ def test_timing_in_ms_matches_fps(fps: float) -> None:
 def test_ground_truth_csv_layout(tmp_path: Path) -> None:
     spec = replace(SMALL, name="gt", fps=30.0, seconds=6.0, n_micro=2, n_macro=0, width=160, height=120)
     csv_path = write_set([(spec, 1)], tmp_path, fmt="frames")
+    assert b"\r" not in csv_path.read_bytes()  # LF line endings, like every other file Glimpse writes
     with csv_path.open() as fh:
         reader = csv.DictReader(fh)
         assert tuple(reader.fieldnames or ()) == GT_COLUMNS

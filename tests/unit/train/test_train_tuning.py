@@ -9,7 +9,8 @@ import numpy as np
 from edge.face.base import Quality
 from edge.motion.base import MotionSample
 from edge.spotting.config import SpottingConfig
-from edge.train.tuning import blink_flags, record_curves, replay, replay_curves, replay_fast
+from edge.train.replay import blink_flags, flow_history, pass_keys, record_curves, replay_curves, replay_fast
+from edge.train.tuning import replay
 
 FPS = 200
 PERIOD_NS = 1_000_000_000 // FPS
@@ -33,26 +34,35 @@ def _samples(mouth: np.ndarray) -> list[MotionSample]:
             True,
             {"mouth_left": float(m), "brow_left": float(abs(rng.normal(0.05, 0.02)))},
             track_id=1,
+            rest_px={"mouth_left": float(r), "brow_left": 0.1},  # the macro pass's feature: a held version
         )
-        for i, m in enumerate(mouth)
+        for i, (m, r) in enumerate(zip(mouth, np.convolve(mouth, np.ones(50), "same") / 10, strict=True))
     ]
 
 
 def test_tuning_fast_replay_matches_the_live_spotter() -> None:
     both = SpottingConfig(
-        contrast_k_ms=250.0, blink_max_frac=0.3, cross_pass_iou=0.3
+        contrast_k_ms=250.0,
+        blink_max_frac=0.3,
+        cross_pass_iou=0.3,
+        context_ratio=0.5,
+        speech_bumps=4,
+        rest_context_ratio=0.5,
+        macro_feature="rest",
     )  # curves use the default noise window
     long = _samples(_curve(4000, [(600, 60, 1.5), (1500, 400, 1.5), (2600, 90, 1.5)]))
     long = [s if not 600 <= s.frame_index < 640 else replace(s, quality=frozenset({Quality.BLINK})) for s in long]
-    curves = {k: record_curves(long, k) for k in (both.contrast_k_ms, both.macro_contrast_k_ms)}
+    assert pass_keys(both) == [(250.0, "flow"), (both.macro_contrast_k_ms, "rest")]
+    curves = {k: record_curves(long, *k) for k in pass_keys(both)}
     live_both = [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in replay(long, both)]
-    fast_both = replay_fast(curves, blink_flags(long), both)
+    fast_both = replay_fast(curves, blink_flags(long), both, flow_history(long), flow_history(long, rest=True))
     assert [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in fast_both] == live_both
     assert len(live_both) >= 2
 
     samples = _samples(_curve(3000, [(600, 60, 1.5), (1500, 40, 0.8), (2200, 80, 1.2)]))
     for update in ({}, {"threshold_sigma": 3.0, "hysteresis": 0.5, "onset_shift_ms": 40.0}, {"min_flow_px": 2.0}):
-        cfg = SpottingConfig(macro_contrast_k_ms=0.0).model_copy(update=update)
+        cfg = SpottingConfig(macro_contrast_k_ms=0.0, blink_max_frac=0.0, context_ratio=0.0, speech_bumps=0)
+        cfg = cfg.model_copy(update=update)
         live = [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in replay(samples, cfg)]
         fast = replay_curves(record_curves(samples, cfg.contrast_k_ms), cfg)
         assert [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in fast] == live

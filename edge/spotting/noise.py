@@ -1,0 +1,106 @@
+"""Running robust statistics for the spotters: exact median and MAD over a sliding time window.
+
+The window holds one value per sample per region for ``window_ns`` of stream time (about 800 values at
+200 fps over 4 s). Recomputing ``np.median`` of the whole window on every sample costs time proportional to
+the window length times the frame rate; here each region keeps its values in a sorted list, so a sample costs
+an insertion and a removal (a binary search plus a pointer move) and the median is read by index. The MAD is
+the median of ``|x - median|``: the deviations of the values below and above the median are two sorted
+sequences, so their k-th smallest is found by a binary search over the split point, without building them.
+Results equal ``np.median(window, axis=0)`` and ``np.median(np.abs(window - median), axis=0)`` bit for bit.
+
+Usage::
+
+    stats = RunningMedianMad(window_ns=4_000_000_000, regions=3)
+    stats.add(t_ns, values)             # values: one float per region
+    median, mad = stats.median_mad()    # two float64 arrays of length ``regions``
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right, insort
+from collections import deque
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+
+class RunningMedianMad:
+    """Exact sliding-window median and median absolute deviation of several series sharing one time axis."""
+
+    def __init__(self, window_ns: int, regions: int) -> None:
+        self._window_ns = window_ns
+        self._sorted: list[list[float]] = [[] for _ in range(regions)]
+        self._order: deque[tuple[int, tuple[float, ...]]] = deque()  # (t_ns, values), oldest first
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @property
+    def span_ns(self) -> int:
+        """Stream time between the oldest and the newest value held."""
+        return self._order[-1][0] - self._order[0][0] if self._order else 0
+
+    def add(self, t_ns: int, values: Sequence[float]) -> None:
+        """Add one value per region at ``t_ns``; forget values older than ``t_ns - window_ns``."""
+        row = tuple(float(v) for v in values)
+        self._order.append((t_ns, row))
+        for series, v in zip(self._sorted, row, strict=True):
+            insort(series, v)
+        horizon = t_ns - self._window_ns
+        while self._order[0][0] < horizon:
+            _, old = self._order.popleft()
+            for series, v in zip(self._sorted, old, strict=True):
+                del series[bisect_left(series, v)]
+
+    def median_mad(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Per-region median and MAD of the values held (the window must not be empty)."""
+        medians, mads = [], []
+        for series in self._sorted:
+            m = _median(series)
+            medians.append(m)
+            mads.append(_median_abs_dev(series, m))
+        return np.array(medians, dtype=np.float64), np.array(mads, dtype=np.float64)
+
+    def clear(self) -> None:
+        self._order.clear()
+        for series in self._sorted:
+            series.clear()
+
+
+def _median(s: list[float]) -> float:
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def _median_abs_dev(s: list[float], m: float) -> float:
+    """Median of ``|x - m|`` over the sorted ``s``, as ``np.median`` computes it."""
+    n = len(s)
+    split = bisect_right(s, m)  # s[:split] <= m < s[split:]
+    k = n // 2
+    if n % 2:
+        return _kth_deviation(s, m, split, k)
+    return (_kth_deviation(s, m, split, k - 1) + _kth_deviation(s, m, split, k)) / 2
+
+
+def _kth_deviation(s: list[float], m: float, split: int, k: int) -> float:
+    """The k-th smallest (0-based) of ``|x - m|``: a merge of ``m - s[split-1-i]`` and ``s[split+j] - m``."""
+    a, b = split, len(s) - split  # lengths of the left (below) and right (above) deviation sequences
+
+    def left(i: int) -> float:
+        return m - s[split - 1 - i]
+
+    def right(j: int) -> float:
+        return s[split + j] - m
+
+    # take i from the left and k + 1 - i from the right; find the i where the two prefixes interleave
+    lo, hi = max(0, k + 1 - b), min(a, k + 1)
+    while lo < hi:
+        i = (lo + hi) // 2
+        if left(i) < right(k - i):  # left's (i+1)-th is smaller than right's (k+1-i)-th: take more from the left
+            lo = i + 1
+        else:
+            hi = i
+    i, j = lo, k + 1 - lo
+    cands = ([left(i - 1)] if i > 0 else []) + ([right(j - 1)] if j > 0 else [])
+    return max(cands)

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Select the roiflow settings that use the displacement from rest, on the tuning set only.
+
+    .venv/bin/python scripts/tune_rest.py /tmp/gbench/clips/tune-ci --cache /tmp/gbench/tune-ci-rest.pkl
+
+Everything else stays at the current defaults (the micro pass, the rules). Two stages, each scored on the whole
+spotter with every rule on (the live spotter's output, replayed from recorded motion by
+``edge.train.replay.replay_fast``): first the macro pass (``macro_feature`` x ``macro_contrast_k_ms`` x
+``macro_threshold_sigma`` x ``macro_merge_gap_ms`` x ``macro_hysteresis``), then ``rest_context_ratio`` (from
+off to most aggressive). Rule fixed before any score was seen: best overall F1, ties to the fewest fields
+changed from the defaults, then to the earlier grid point. Use a cache recorded with the current motion stage (it holds
+``rest_px``): a cache from before it gives the rest feature nothing to work on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+MACRO_GRID: dict[str, tuple[Any, ...]] = {
+    "macro_feature": ("flow", "rest", "both"),
+    "macro_contrast_k_ms": (1000.0, 1500.0, 2000.0, 3000.0),
+    "macro_threshold_sigma": (3.0, 4.0, 5.0, 6.0),
+    "macro_merge_gap_ms": (200.0, 400.0),
+    "macro_hysteresis": (0.0, 0.35, 0.5),
+}
+REST_GRID: dict[str, tuple[Any, ...]] = {"rest_context_ratio": (0.0, 1.2, 0.9, 0.7, 0.5, 0.4, 0.3)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from edge.evaluation.formats import read_intervals
+    from edge.spotting.config import SpottingConfig
+    from edge.train.tuning import _summary, check_fast_replay, grid_search_rules, load_clips
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("clips_dir", type=Path)
+    parser.add_argument("--cache", type=Path)
+    parser.add_argument("--top", type=int, default=8)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    clips = load_clips(args.clips_dir, args.cache)
+    gt = read_intervals(args.clips_dir / "ground_truth.csv")
+    check_fast_replay(clips)
+    chosen = SpottingConfig(type="roiflow")
+    for stage, grid in (("macro", MACRO_GRID), ("rest", REST_GRID)):
+        ranked = grid_search_rules(clips, gt, grid, chosen)
+        for point, report in ranked[: args.top]:
+            print(stage, json.dumps(point), json.dumps(_summary(report)), flush=True)
+        chosen = chosen.model_copy(update=ranked[0][0])
+    print("chosen:", json.dumps({n: getattr(chosen, n) for grid in (MACRO_GRID, REST_GRID) for n in grid}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
