@@ -1,9 +1,9 @@
 """Score a model on hand-labelled real expressions through the project's own tracker and classifier.
 
-Each labelled row (clip, onset, apex, class; 1-based frame numbers) is tracked from a few frames before its
-onset up to its apex with a fresh track, as the daemon would see it, and its onset and apex aligned crops go
-through :class:`edge.engine.classifier.EngineClassifier`. Used to *report* a model's real-face score; nothing
-here feeds training, selection or calibration.
+Each clip is tracked once from its first frame (as ``glimpse analyze --intervals`` does; ``--fresh-track``: a
+fresh track per row from 15 frames before its onset), and each labelled row's (clip, onset, apex, class;
+1-based frames) onset and apex aligned crops go through :class:`edge.engine.classifier.EngineClassifier`.
+Used to *report* a model's real-face score; nothing here feeds training, selection or calibration.
 
 Usage::
 
@@ -35,34 +35,47 @@ def _find_clip(clips: Path, name: str) -> Path | None:
     return None
 
 
-def crops(path: Path, onset: int, apex: int, tracker: Any) -> tuple[Any, Any] | None:
-    """(onset, apex) face observations of ``path`` (1-based frames) from a fresh track; None without a face."""
+def observe(path: Path, frames: set[int], tracker: Any, start: int = 1) -> dict[int, Any]:
+    """Face observations at ``frames`` (1-based) of ``path``, one track from ``start`` on (as analyze runs)."""
     import cv2
 
     from edge.capture.base import Frame
 
     cap = cv2.VideoCapture(str(path))
     fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-    start = max(1, onset - LEAD_IN)
     cap.set(cv2.CAP_PROP_POS_FRAMES, start - 1)
     tracker.reset()
     got: dict[int, Any] = {}
-    for n in range(start, apex + 1):
+    for n in range(start, max(frames) + 1):
         ok, bgr = cap.read()
         if not ok:
             break
         gray = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), np.uint8)
         obs = tracker.process(Frame(n, round((n - 1) * 1e9 / fps), gray, path.stem))
-        if n in (onset, apex):
+        if n in frames:
             got[n] = obs
     cap.release()
+    return got
+
+
+def crops(
+    path: Path, onset: int, apex: int, tracker: Any, seen: dict[int, Any] | None = None
+) -> tuple[Any, Any] | None:
+    """(onset, apex) observations: from ``seen`` (a whole-clip track) or a fresh track from ``LEAD_IN`` before."""
+    got = seen if seen is not None else observe(path, {onset, apex}, tracker, max(1, onset - LEAD_IN))
     if onset not in got or apex not in got or not got[onset].usable or not got[apex].usable:
         return None
     return got[onset], got[apex]
 
 
-def score(rows: list[dict[str, str]], clips: Path, model: str | None = None, flow: str | None = None) -> dict[str, Any]:
-    """Per-row answers and the overall / per-class scores of ``rows`` (dicts with clip, onset, apex, class)."""
+def score(
+    rows: list[dict[str, str]], clips: Path, model: str | None = None, flow: str | None = None, fresh: bool = False
+) -> dict[str, Any]:
+    """Per-row answers and the overall / per-class scores of ``rows`` (dicts with clip, onset, apex, class).
+
+    Each clip is tracked once from its first frame, as ``glimpse analyze --intervals`` does; ``fresh`` gives
+    every row its own track from ``LEAD_IN`` frames before its onset instead (a harsher check).
+    """
     from edge.config.model import GlimpseConfig
     from edge.engine.classifier import EngineClassifier
     from edge.engine.model import open_model
@@ -71,6 +84,7 @@ def score(rows: list[dict[str, str]], clips: Path, model: str | None = None, flo
     from edge.spotting.base import Interval
 
     answers = []
+    tracks: dict[Path, dict[int, Any]] = {}
     with (
         MediaPipeTracker.from_config(GlimpseConfig()) as tracker,
         EngineClassifier(open_model(model) if model else open_model(), flow or EVENT_FLOW) as clf,
@@ -78,7 +92,10 @@ def score(rows: list[dict[str, str]], clips: Path, model: str | None = None, flo
         for row in rows:
             onset, apex = int(row["onset"]), int(row["apex"])
             path = _find_clip(clips, row["clip"])
-            pair = crops(path, onset, apex, tracker) if path else None
+            if path is not None and not fresh and path not in tracks:
+                wanted = {int(r[k]) for r in rows if r["clip"] == row["clip"] for k in ("onset", "apex")}
+                tracks[path] = observe(path, wanted, tracker)
+            pair = crops(path, onset, apex, tracker, None if fresh else tracks[path]) if path else None
             out: dict[str, Any] = {"clip": row["clip"], "onset": onset, "apex": apex, "true": row["class"]}
             if pair is None:
                 out.update(label="no_face", p=0.0)
@@ -195,10 +212,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("labels", type=Path)
     parser.add_argument("--clips", type=Path, default=Path(__file__).resolve().parents[4] / "shared" / "clips")
     parser.add_argument("--model", default=None)
+    parser.add_argument("--fresh-track", action="store_true", help="a fresh track per row from 15 frames before onset")
     parser.add_argument("--card", type=Path, default=None, help="write the result into this model card")
     parser.add_argument("--flow", default=None, help="event flow (default: the one the shipped model was trained with)")
     args = parser.parse_args(argv)
-    result = score(read_rows(args.labels), args.clips, args.model, args.flow)
+    result = score(read_rows(args.labels), args.clips, args.model, args.flow, args.fresh_track)
     print(json.dumps(result, indent=1))
     if args.card is not None:
         put_section(args.card, card_section(result, args.labels))
