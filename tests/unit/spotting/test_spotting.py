@@ -20,31 +20,14 @@ from edge.spotting.registry import build_spotter
 from edge.spotting.roiflow import RoiFlowSpotter
 from edge.spotting.runs import RunTracker
 
+from tests_support import mouth_curve, roi_samples
+
 FPS = 200
 PERIOD_NS = 1_000_000_000 // FPS
 
 
-def _curve(n: int, events: list[tuple[int, int, float]], seed: int = 0) -> np.ndarray:
-    """Noise plus triangular bumps (start frame, length, peak px) in the mouth ROI."""
-    rng = np.random.default_rng(seed)
-    mouth = np.abs(rng.normal(0.05, 0.02, n))
-    for start, length, peak in events:
-        mouth[start : start + length] += peak * np.bartlett(length)
-    return mouth
-
-
 def _samples(mouth: np.ndarray) -> list[MotionSample]:
-    rng = np.random.default_rng(1)
-    return [
-        MotionSample(
-            i,
-            i * PERIOD_NS,
-            True,
-            {"mouth_left": float(m), "brow_left": float(abs(rng.normal(0.05, 0.02)))},
-            track_id=1,
-        )
-        for i, m in enumerate(mouth)
-    ]
+    return roi_samples(mouth, PERIOD_NS)
 
 
 def _run(spotter: RoiFlowSpotter | LearnedSpotter, samples: list[MotionSample]) -> list[tuple[int, Interval]]:
@@ -56,7 +39,7 @@ def _run(spotter: RoiFlowSpotter | LearnedSpotter, samples: list[MotionSample]) 
 
 def test_roiflow_finds_micro_and_macro_by_duration_and_emits_soon_after_offset() -> None:
     cfg = SpottingConfig(offset_shift_ms=0.0, onset_shift_ms=0.0, contrast_k_ms=1200.0, noise_window_ms=8000.0)
-    mouth = _curve(4000, [(1000, 60, 1.5), (2200, 200, 1.5)])  # 300 ms and 1000 ms
+    mouth = mouth_curve(4000, [(1000, 60, 1.5), (2200, 200, 1.5)])  # 300 ms and 1000 ms
     found = _run(RoiFlowSpotter(cfg), _samples(mouth))
     assert len(found) == 2
     (emit_micro, micro), (_, macro) = found
@@ -69,12 +52,12 @@ def test_roiflow_finds_micro_and_macro_by_duration_and_emits_soon_after_offset()
 
 def test_roiflow_stays_quiet_on_noise_and_exposes_score() -> None:
     spotter = RoiFlowSpotter(SpottingConfig())
-    assert _run(spotter, _samples(_curve(2000, []))) == []
+    assert _run(spotter, _samples(mouth_curve(2000, []))) == []
     assert isinstance(spotter.score, float)
 
 
 def test_roiflow_duration_filter_drops_long_movements() -> None:
-    mouth = _curve(3000, [(800, 200, 1.5)])
+    mouth = mouth_curve(3000, [(800, 200, 1.5)])
     assert _run(RoiFlowSpotter(SpottingConfig(max_ms=500.0, contrast_k_ms=1200.0)), _samples(mouth)) == []
 
 
@@ -127,7 +110,7 @@ def test_apex_is_the_peak_of_the_first_movement_phase_and_onset_shift_moves_the_
 
 
 def test_roiflow_macro_pass_finds_long_movements_the_micro_pass_drops() -> None:
-    mouth = _curve(4000, [(1500, 400, 1.5)])  # a 2 s movement
+    mouth = mouth_curve(4000, [(1500, 400, 1.5)])  # a 2 s movement
     base = SpottingConfig(contrast_k_ms=250.0, noise_window_ms=8000.0)
     one_pass = [
         iv for _, iv in _run(RoiFlowSpotter(base.model_copy(update={"macro_contrast_k_ms": 0.0})), _samples(mouth))
@@ -154,8 +137,8 @@ def test_registry_builds_both() -> None:
 
 
 def test_roiflow_spots_nothing_before_the_noise_estimate_warms_up() -> None:
-    early = _curve(2000, [(20, 30, 0.8)])  # 100-250 ms after the track starts, judged on almost no history
-    late = _curve(2000, [(1000, 60, 1.5)])
+    early = mouth_curve(2000, [(20, 30, 0.8)])  # 100-250 ms after the track starts, judged on almost no history
+    late = mouth_curve(2000, [(1000, 60, 1.5)])
     cfg = SpottingConfig(warmup_ms=500.0, macro_contrast_k_ms=0.0)
     assert _run(RoiFlowSpotter(cfg), _samples(early)) == []
     assert len(_run(RoiFlowSpotter(cfg), _samples(late))) == 1
@@ -169,7 +152,7 @@ def _blinked(samples: list[MotionSample], start: int, stop: int) -> list[MotionS
 
 def test_roiflow_drops_intervals_made_mostly_of_blink_frames() -> None:
     cfg = SpottingConfig(macro_contrast_k_ms=0.0, blink_max_frac=0.5)
-    mouth = _samples(_curve(2000, [(1000, 60, 1.5)]))
+    mouth = _samples(mouth_curve(2000, [(1000, 60, 1.5)]))
     # the same bump in the brows (where a blink's flow bleeds), the mouth still
     brows = [
         replace(s, roi_px={"mouth_left": s.roi_px["brow_left"], "brow_left": s.roi_px["mouth_left"]}) for s in mouth
@@ -191,7 +174,7 @@ def test_macro_pass_interval_repeating_an_emitted_micro_one_is_dropped() -> None
     assert frame_iou(micro, macro) == pytest.approx(31 / 46)
     assert repeats(macro, [micro], 0.5) and not repeats(macro, [micro], 0.7) and not repeats(macro, [micro], 0.0)
     # a 600 ms movement: the micro pass reports it first (<= 500 ms with its shifts), the macro pass again later
-    samples = _samples(_curve(4000, [(1500, 120, 1.5)]))
+    samples = _samples(mouth_curve(4000, [(1500, 120, 1.5)]))
     base = SpottingConfig(contrast_k_ms=250.0, noise_window_ms=8000.0, macro_threshold_sigma=3.0)
     kept = [iv.kind for _, iv in _run(RoiFlowSpotter(base.model_copy(update={"cross_pass_iou": 0.0})), samples)]
     dedup = [iv.kind for _, iv in _run(RoiFlowSpotter(base.model_copy(update={"cross_pass_iou": 0.3})), samples)]
@@ -219,7 +202,7 @@ def test_running_median_mad_equals_numpy_over_a_sliding_window() -> None:
 
 def test_a_movement_the_lost_track_cuts_short_is_flagged_truncated_at_the_loss() -> None:
     cfg = SpottingConfig(macro_contrast_k_ms=0.0)
-    samples = _samples(_curve(1500, [(1170, 60, 1.5)]))[:1200]  # the face is lost at the movement's peak
+    samples = _samples(mouth_curve(1500, [(1170, 60, 1.5)]))[:1200]  # the face is lost at the movement's peak
     lost = [MotionSample(i, i * PERIOD_NS, False, track_id=-1) for i in range(1200, 1300)]
     spotter = RoiFlowSpotter(cfg)
     for s in samples:
@@ -228,7 +211,7 @@ def test_a_movement_the_lost_track_cuts_short_is_flagged_truncated_at_the_loss()
     assert len(at_loss) == 1 and at_loss[0].truncated and at_loss[0].onset_index >= 1140  # reported at once
     assert all(spotter.update(s) == [] for s in lost[1:]) and spotter.flush() == []
     # the same movement seen to its end and followed by quiet is a complete (untruncated) interval
-    whole = _run(RoiFlowSpotter(cfg), _samples(_curve(1500, [(1170, 60, 1.5)])))
+    whole = _run(RoiFlowSpotter(cfg), _samples(mouth_curve(1500, [(1170, 60, 1.5)])))
     assert whole and not any(iv.truncated for _, iv in whole)
 
 
@@ -245,7 +228,7 @@ def test_intervals_file_marks_truncated_rows(tmp_path: Path) -> None:
 
 
 def test_a_pause_mid_movement_reports_nothing() -> None:
-    samples = _samples(_curve(2400, [(1170, 60, 1.5)]))
+    samples = _samples(mouth_curve(2400, [(1170, 60, 1.5)]))
     spotter = RoiFlowSpotter(SpottingConfig(macro_contrast_k_ms=0.0))
     before = [iv for s in samples[:1200] for iv in spotter.update(s)]
     spotter.reset()  # the analyzer resets the spotter on a privacy pause

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 import edge.config  # noqa: F401 - import order (config before stage modules)
-from edge.motion.base import MotionSample
 from edge.spotting.base import Interval
 from edge.spotting.config import SpottingConfig
 from edge.spotting.roiflow import RoiFlowSpotter
 from edge.spotting.rules import REST_EPOCH, FlowHistory, changes_rest
+
+from tests_support import roi_samples
 
 PERIOD_NS = 33_333_333  # 30 fps
 
@@ -40,22 +41,6 @@ def test_held_expression_rule_drops_a_rise_and_a_fall_but_not_a_brief_movement()
     assert not changes_rest(_micro(30, 34), _history(rise, jump), 300.0, 0.5)
 
 
-def _samples(rest_mouth: np.ndarray, flow_mouth: np.ndarray) -> list[MotionSample]:
-    rng = np.random.default_rng(0)
-    return [
-        MotionSample(
-            i,
-            i * PERIOD_NS,
-            True,
-            {"mouth_left": float(f), "brow_left": float(abs(rng.normal(0.05, 0.02)))},
-            track_id=1,
-            rest_px={"mouth_left": float(r), "brow_left": float(abs(rng.normal(0.3, 0.05)))},
-            rest_epoch_ns=0,
-        )
-        for i, (r, f) in enumerate(zip(rest_mouth, flow_mouth, strict=True))
-    ]
-
-
 def test_macro_pass_sees_a_held_expression_on_the_rest_feature_only() -> None:
     n, onset, offset = 300, 120, 180  # 30 fps: 2 s held between a 0.1 s rise and a 0.1 s fall
     rng = np.random.default_rng(1)
@@ -64,7 +49,7 @@ def test_macro_pass_sees_a_held_expression_on_the_rest_feature_only() -> None:
     flow = np.abs(rng.normal(0.05, 0.02, n))
     flow[onset : onset + 3] += 2.0  # the t - k flow: a bump at each end, a still face in between
     flow[offset : offset + 3] += 2.0
-    samples = _samples(rest, flow)
+    samples = roi_samples(flow, PERIOD_NS, rest, seed=0, rest_epoch_ns=0)
 
     def macro(feature: str) -> list[tuple[int, int]]:
         spotter = RoiFlowSpotter(SpottingConfig(macro_feature=feature))  # type: ignore[arg-type]

@@ -12,32 +12,15 @@ from edge.spotting.config import SpottingConfig
 from edge.train.replay import blink_flags, flow_history, pass_keys, record_curves, replay_curves, replay_fast
 from edge.train.tuning import replay
 
+from tests_support import mouth_curve, roi_samples
+
 FPS = 200
 PERIOD_NS = 1_000_000_000 // FPS
 
 
-def _curve(n: int, events: list[tuple[int, int, float]], seed: int = 0) -> np.ndarray:
-    """Noise plus triangular bumps (start frame, length, peak px) in the mouth ROI."""
-    rng = np.random.default_rng(seed)
-    mouth = np.abs(rng.normal(0.05, 0.02, n))
-    for start, length, peak in events:
-        mouth[start : start + length] += peak * np.bartlett(length)
-    return mouth
-
-
 def _samples(mouth: np.ndarray) -> list[MotionSample]:
-    rng = np.random.default_rng(1)
-    return [
-        MotionSample(
-            i,
-            i * PERIOD_NS,
-            True,
-            {"mouth_left": float(m), "brow_left": float(abs(rng.normal(0.05, 0.02)))},
-            track_id=1,
-            rest_px={"mouth_left": float(r), "brow_left": 0.1},  # the macro pass's feature: a held version
-        )
-        for i, (m, r) in enumerate(zip(mouth, np.convolve(mouth, np.ones(50), "same") / 10, strict=True))
-    ]
+    rest = np.convolve(mouth, np.ones(50), "same") / 10  # the macro pass's feature: a held version
+    return roi_samples(mouth, PERIOD_NS, rest, rest_brow=0.1)
 
 
 def test_tuning_fast_replay_matches_the_live_spotter() -> None:
@@ -50,7 +33,7 @@ def test_tuning_fast_replay_matches_the_live_spotter() -> None:
         rest_context_ratio=0.5,
         macro_feature="rest",
     )  # curves use the default noise window
-    long = _samples(_curve(4000, [(600, 60, 1.5), (1500, 400, 1.5), (2600, 90, 1.5)]))
+    long = _samples(mouth_curve(4000, [(600, 60, 1.5), (1500, 400, 1.5), (2600, 90, 1.5)]))
     long = [s if not 600 <= s.frame_index < 640 else replace(s, quality=frozenset({Quality.BLINK})) for s in long]
     assert pass_keys(both) == [(250.0, "flow"), (both.macro_contrast_k_ms, "rest")]
     curves = {k: record_curves(long, *k) for k in pass_keys(both)}
@@ -59,7 +42,7 @@ def test_tuning_fast_replay_matches_the_live_spotter() -> None:
     assert [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in fast_both] == live_both
     assert len(live_both) >= 2
 
-    samples = _samples(_curve(3000, [(600, 60, 1.5), (1500, 40, 0.8), (2200, 80, 1.2)]))
+    samples = _samples(mouth_curve(3000, [(600, 60, 1.5), (1500, 40, 0.8), (2200, 80, 1.2)]))
     for update in ({}, {"threshold_sigma": 3.0, "hysteresis": 0.5, "onset_shift_ms": 40.0}, {"min_flow_px": 2.0}):
         cfg = SpottingConfig(macro_contrast_k_ms=0.0, blink_max_frac=0.0, context_ratio=0.0, speech_bumps=0)
         cfg = cfg.model_copy(update=update)
