@@ -86,6 +86,11 @@ class Sample:
 _TYPOS = {"happyiness": "happiness"}
 
 
+def frames_root(base: Path, folder: str) -> Path:
+    """``base / folder`` where that folder exists (the dataset's frames folder), else ``base``."""
+    return base / folder if (base / folder).is_dir() else base
+
+
 def emotion_label(value: object, quirks: list[str]) -> str:
     """An emotion cell in lower case, known typos corrected (noted in ``quirks``)."""
     label = text(value).lower()

@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from edge.datasets.aus import parse_aus
-from edge.datasets.base import Sample, composite_class, emotion_label, frame_number, interval, subject_id, text
-from edge.datasets.rows import Samples, read_rows
-from edge.datasets.sheets import SheetRow, find_file, find_header, read_workbook
+from edge.datasets.base import Sample, composite_class, emotion_label, subject_id, text
+from edge.datasets.rows import Samples, read_sheet, row_interval
+from edge.datasets.sheets import SheetRow, find_file, find_header, first_sheet
 
 FPS = 200.0
 COLUMNS = {
@@ -32,7 +32,7 @@ def load(root: Path | str, *, cropped: bool = False) -> Samples:
     """Load CASME II from its root folder (or the coding ``.xlsx`` itself)."""
     path = find_file(Path(root), ["*coding*.xlsx", "*coding*.xls", "*.xlsx", "*.xls"], "casme2")
     base = path.parent
-    sheet = next(iter(read_workbook(path).values()))
+    sheet = first_sheet(path)
     header, col = find_header(sheet, 1, COLUMNS)
     folder, frame_name = ("Cropped", "reg_img{n}.jpg") if cropped else ("CASME2_RAW_selected", "img{n}.jpg")
 
@@ -40,13 +40,7 @@ def load(root: Path | str, *, cropped: bool = False) -> Samples:
         quirks: list[str] = []
         subject = subject_id(row.get(col["subject"]), 2, where)
         clip = text(row.get(col["filename"]))
-        onset, apex, offset = interval(
-            frame_number(row.get(col["onset"]), where, "OnsetFrame", quirks),
-            frame_number(row.get(col["apex"]), where, "ApexFrame", quirks),
-            frame_number(row.get(col["offset"]), where, "OffsetFrame", quirks),
-            where,
-            quirks,
-        )
+        onset, apex, offset = row_interval(row, col, where, quirks, ("OnsetFrame", "ApexFrame", "OffsetFrame"))
         emotion = emotion_label(row.get(col["emotion"]), quirks)
         return Sample(
             dataset="casme2",
@@ -67,5 +61,4 @@ def load(root: Path | str, *, cropped: bool = False) -> Samples:
             quirks=tuple(quirks),
         )
 
-    rows = [row for row in sheet.rows if row.number > header]
-    return read_rows("casme2", str(path), rows, lambda row: sheet.where(row.number), parse)
+    return read_sheet("casme2", path, sheet, parse, header=header)

@@ -17,8 +17,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from edge.datasets.aus import parse_aus
-from edge.datasets.base import Kind, Sample, composite_class, emotion_label, frame_number, interval, kind_of, text
-from edge.datasets.rows import Samples, read_rows
+from edge.datasets.base import Kind, Sample, composite_class, emotion_label, kind_of, text
+from edge.datasets.rows import Samples, read_sheet, row_interval
 from edge.datasets.sheets import SheetRow, find_file, find_header, read_workbook, sheet_named
 from edge.errors import DatasetError
 
@@ -47,13 +47,7 @@ def load(root: Path | str, *, kind: Kind = "micro") -> Samples:
         subject, letter = text(row.get(col["subject"])), text(row.get(col["filename"]))
         if not subject or not letter:
             raise DatasetError(f"{where}: Subject {subject!r} / Filename {letter!r}; expected both non-empty")
-        onset, apex, offset = interval(
-            frame_number(row.get(col["onset"]), where, "Onset", quirks),
-            frame_number(row.get(col["apex"]), where, "Apex", quirks),
-            frame_number(row.get(col["offset"]), where, "Offset", quirks),
-            where,
-            quirks,
-        )
+        onset, apex, offset = row_interval(row, col, where, quirks)
         emotion = emotion_label(row.get(col["emotion"]), quirks)
         return Sample(
             dataset="casme3",
@@ -74,5 +68,4 @@ def load(root: Path | str, *, kind: Kind = "micro") -> Samples:
             quirks=tuple(quirks),
         )
 
-    rows = [row for row in sheet.rows if row.number > header]
-    return read_rows("casme3", str(path), rows, lambda row: sheet.where(row.number), parse)
+    return read_sheet("casme3", path, sheet, parse, header=header)

@@ -20,8 +20,8 @@ import re
 from pathlib import Path
 
 from edge.datasets.aus import parse_aus
-from edge.datasets.base import Sample, composite_class, emotion_label, frame_number, interval, kind_of, text
-from edge.datasets.rows import Samples, read_rows
+from edge.datasets.base import Sample, composite_class, emotion_label, frames_root, kind_of, text
+from edge.datasets.rows import Samples, read_sheet, row_interval
 from edge.datasets.sheets import Sheet, SheetRow, find_file, read_workbook, sheet_named
 from edge.errors import DatasetError
 
@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 FPS = 30.0
 # Column G: the coders' class; "others" has no composite class.
 CODERS_CLASSES = ("negative", "positive", "surprise", "others")
+# Columns C, D, E: the onset, apex and offset frames.
+_FRAMES = {"onset": 2, "apex": 3, "offset": 4}
 
 
 def _rule1(sheet: Sheet) -> dict[str, str]:
@@ -77,7 +79,7 @@ def load_casme_sq(root: Path | str) -> Samples:
     codes = next(iter(sheets.values()))
     folders = _rule1(sheet_named(sheets, "naming rule1", 1, path))
     videos = _rule2(sheet_named(sheets, "naming rule2", 2, path))
-    frames = path.parent / "rawpic" if (path.parent / "rawpic").is_dir() else path.parent
+    frames = frames_root(path.parent, "rawpic")
 
     def parse(row: SheetRow, where: str) -> Sample:
         if len(row.cells) < 9:
@@ -95,13 +97,7 @@ def load_casme_sq(root: Path | str) -> Samples:
             )
         folder = folders[subject_number]
         clip = _clip_folder(frames, folder, videos[video], quirks)
-        onset, apex, offset = interval(
-            frame_number(row.get(2), where, "onset", quirks),
-            frame_number(row.get(3), where, "apex", quirks),
-            frame_number(row.get(4), where, "offset", quirks),
-            where,
-            quirks,
-        )
+        onset, apex, offset = row_interval(row, _FRAMES, where, quirks, ("onset", "apex", "offset"))
         coded = text(row.get(6)).lower()
         if coded not in CODERS_CLASSES:
             raise DatasetError(f"{where}: class (column G) {coded!r} unknown; expected one of {list(CODERS_CLASSES)}")
@@ -124,4 +120,4 @@ def load_casme_sq(root: Path | str) -> Samples:
             quirks=tuple(quirks),
         )
 
-    return read_rows("casme_sq", str(path), codes.rows, lambda row: codes.where(row.number), parse)
+    return read_sheet("casme_sq", path, codes, parse)

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
-from edge.datasets.base import Sample
+from edge.datasets.base import Sample, frame_number, interval
+from edge.datasets.sheets import Sheet, SheetRow
 from edge.errors import DatasetError
 
 logger = logging.getLogger(__name__)
@@ -95,3 +97,26 @@ def read_rows(
     result = Samples(dataset, source, samples, skipped)
     logger.log(logging.WARNING if skipped else logging.INFO, "%s", result.summary())
     return result
+
+
+def read_sheet(
+    dataset: str, path: Path, sheet: Sheet, parse: Callable[[SheetRow, str], Sample | None], *, header: int = 0
+) -> Samples:
+    """:func:`read_rows` over the rows of ``sheet`` below row ``header``, each located by its sheet row."""
+    rows = [row for row in sheet.rows if row.number > header]
+    return read_rows(dataset, str(path), rows, lambda row: sheet.where(row.number), parse)
+
+
+def row_interval(
+    row: SheetRow,
+    col: Mapping[str, int],
+    where: str,
+    quirks: list[str],
+    names: tuple[str, str, str] = ("Onset", "Apex", "Offset"),
+) -> tuple[int, int | None, int]:
+    """The checked ``(onset, apex, offset)`` frames of a row, from columns ``col["onset"]`` etc. (``names``)."""
+    onset, apex, offset = (
+        frame_number(row.get(col[field]), where, name, quirks)
+        for field, name in zip(("onset", "apex", "offset"), names, strict=True)
+    )
+    return interval(onset, apex, offset, where, quirks)

@@ -15,9 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from edge.datasets.aus import parse_aus
-from edge.datasets.base import Sample, composite_class, emotion_label, frame_number, interval, kind_of, subject_id, text
-from edge.datasets.rows import Samples, read_rows
-from edge.datasets.sheets import Sheet, SheetRow, find_file, find_header, read_workbook
+from edge.datasets.base import Sample, composite_class, emotion_label, frames_root, kind_of, subject_id, text
+from edge.datasets.rows import Samples, read_sheet, row_interval
+from edge.datasets.sheets import SheetRow, find_file, find_header, first_sheet
 from edge.errors import DatasetError
 
 FPS = 200.0
@@ -44,40 +44,18 @@ SAMM_LV_COLUMNS = {
 }
 
 
-def _frames_base(base: Path, folder: str) -> Path:
-    return base / folder if (base / folder).is_dir() else base
-
-
-def _interval(row: SheetRow, col: dict[str, int], where: str, quirks: list[str]) -> tuple[int, int | None, int]:
-    return interval(
-        frame_number(row.get(col["onset"]), where, "Onset", quirks),
-        frame_number(row.get(col["apex"]), where, "Apex", quirks),
-        frame_number(row.get(col["offset"]), where, "Offset", quirks),
-        where,
-        quirks,
-    )
-
-
-def _first_sheet(path: Path) -> Sheet:
-    return next(iter(read_workbook(path).values()))
-
-
-def _rows(sheet: Sheet, header: int) -> list[SheetRow]:
-    return [row for row in sheet.rows if row.number > header]
-
-
 def load(root: Path | str) -> Samples:
     """Load SAMM from its root folder (or ``SAMM_Micro_FACS_Codes_v2.xlsx`` itself)."""
     path = find_file(Path(root), ["SAMM_Micro_FACS_Codes*.xlsx", "*.xlsx", "*.xls"], "samm")
-    sheet = _first_sheet(path)
+    sheet = first_sheet(path)
     header, col = find_header(sheet, SAMM_HEADER_ROW, SAMM_COLUMNS)
-    frames = _frames_base(path.parent, "SAMM")
+    frames = frames_root(path.parent, "SAMM")
 
     def parse(row: SheetRow, where: str) -> Sample:
         quirks: list[str] = []
         subject = subject_id(row.get(col["subject"]), 3, where)
         clip = text(row.get(col["filename"]))
-        onset, apex, offset = _interval(row, col, where, quirks)
+        onset, apex, offset = row_interval(row, col, where, quirks)
         emotion = emotion_label(row.get(col["emotion"]), quirks)
         micro = text(row.get(col["micro"])).lower()
         return Sample(
@@ -99,15 +77,15 @@ def load(root: Path | str) -> Samples:
             quirks=tuple(quirks),
         )
 
-    return read_rows("samm", str(path), _rows(sheet, header), lambda row: sheet.where(row.number), parse)
+    return read_sheet("samm", path, sheet, parse, header=header)
 
 
 def load_long_videos(root: Path | str) -> Samples:
     """Load SAMM Long Videos from its root folder (or its coding ``.xlsx`` itself)."""
     path = find_file(Path(root), ["SAMM_LongVideos*.xlsx", "SAMMLV*.xlsx", "*.xlsx", "*.xls"], "samm_lv")
-    sheet = _first_sheet(path)
+    sheet = first_sheet(path)
     header, col = find_header(sheet, SAMM_LV_HEADER_ROW, SAMM_LV_COLUMNS)
-    frames = _frames_base(path.parent, "SAMM_longvideos")
+    frames = frames_root(path.parent, "SAMM_longvideos")
 
     def parse(row: SheetRow, where: str) -> Sample:
         quirks: list[str] = []
@@ -117,7 +95,7 @@ def load_long_videos(root: Path | str) -> Samples:
         if len(parts) < 2:
             raise DatasetError(f"{where}: Filename {name!r} has no video part; expected like '006_1_2'")
         clip = "_".join(parts[:2])
-        onset, apex, offset = _interval(row, col, where, quirks)
+        onset, apex, offset = row_interval(row, col, where, quirks)
         return Sample(
             dataset="samm_lv",
             subject=subject,
@@ -137,4 +115,4 @@ def load_long_videos(root: Path | str) -> Samples:
             quirks=tuple(quirks),
         )
 
-    return read_rows("samm_lv", str(path), _rows(sheet, header), lambda row: sheet.where(row.number), parse)
+    return read_sheet("samm_lv", path, sheet, parse, header=header)

@@ -94,6 +94,11 @@ def _read_xls(path: Path) -> dict[str, Sheet]:
         book.release_resources()
 
 
+def first_sheet(path: Path) -> Sheet:
+    """The first sheet of the workbook at ``path``."""
+    return next(iter(read_workbook(path).values()))
+
+
 def sheet_named(sheets: Mapping[str, Sheet], wanted: str, fallback_index: int | None, path: Path) -> Sheet:
     """The sheet whose name matches ``wanted`` ignoring case and spaces, else the one at ``fallback_index``."""
     for name, sheet in sheets.items():
