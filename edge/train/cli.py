@@ -13,8 +13,8 @@ from typing import Any
 
 from edge.cli_common import EXIT_OK, EXIT_RUNTIME, add_config_args, config_from_args
 from edge.datasets import DATASETS
-from edge.errors import BackendUnavailable, DatasetError, GlimpseError, UsageError
-from edge.train.flows_cli import add_flow_args, flows_usage, train_flows
+from edge.errors import BackendUnavailable, GlimpseError, UsageError
+from edge.train.flows_cli import add_flow_args, flows_usage, train_flows, training_error
 
 logger = logging.getLogger(__name__)
 
@@ -204,12 +204,8 @@ def _train_datasets(args: argparse.Namespace) -> int:
         if args.with_synth:
             prepared = with_synthetic(prepared, _synthetic_rows(args))
         report = train_on_datasets(prepared, args.out, args.name, budget, not args.no_loso, config.face.tracker)
-    except DatasetError as exc:
-        print(f"dataset error: {exc}")
-        return EXIT_RUNTIME
     except GlimpseError as exc:
-        print(f"training failed: {exc}")
-        return EXIT_RUNTIME
+        return training_error(exc)
     skipped = report["training_data"]["skipped_no_face"]
     _print_summary(args.name, report, f" on {'+'.join(args.dataset)} ({skipped} sample(s) skipped: no face)")
     return EXIT_OK

@@ -32,13 +32,14 @@ class Budget:
     seed: int = 0
 
 
-def _flip(x: torch.Tensor) -> torch.Tensor:
+def flip(x: torch.Tensor) -> torch.Tensor:
     """Mirror left-right: the u channel changes sign, i.e. becomes 1 - u in [0, 1] coordinates."""
     x = torch.flip(x, dims=(3,))
     return torch.cat([1.0 - x[:, :1], x[:, 1:]], dim=1)
 
 
-def _class_weights(labels: np.ndarray) -> torch.Tensor:
+def class_weights(labels: np.ndarray) -> torch.Tensor:
+    """Cross-entropy weights: inversely proportional to each class's count (unlabelled rows, -1, left out)."""
     counts = np.bincount(labels[labels >= 0], minlength=len(COMPOSITE_CLASSES)).astype(np.float64)
     weights = counts.sum() / np.maximum(counts, 1.0) / len(counts)
     return torch.tensor(weights, dtype=torch.float32)
@@ -55,7 +56,7 @@ def train(data: TrainingSet, indices: np.ndarray, budget: Budget) -> GlimpseNet:
     )
     x_cls, x_spot = torch.from_numpy(data.x_cls), torch.from_numpy(data.x_spot)
     label, spot, au = torch.from_numpy(data.label), torch.from_numpy(data.spot), torch.from_numpy(data.au)
-    ce = nn.CrossEntropyLoss(weight=_class_weights(data.label[indices]))
+    ce = nn.CrossEntropyLoss(weight=class_weights(data.label[indices]))
     bce = nn.BCEWithLogitsLoss()
     net.train()
     for _ in range(budget.epochs):
@@ -83,7 +84,7 @@ def _step_loss(
     rng: np.random.Generator,
 ) -> torch.Tensor:
     if rng.random() < 0.5:
-        xc, xs = _flip(xc), _flip(xs)
+        xc, xs = flip(xc), flip(xs)
     spot_logit, _, _ = net.logits(xs)
     loss = bce(spot_logit, spot)
     keep = label >= 0

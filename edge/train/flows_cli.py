@@ -58,6 +58,12 @@ def _init_path(value: str | None) -> Path | None:
     return Path(value)
 
 
+def training_error(exc: GlimpseError) -> int:
+    """Report a failed ``glimpse train`` run (a dataset error or another failure) and return its exit status."""
+    print(f"dataset error: {exc}" if isinstance(exc, DatasetError) else f"training failed: {exc}")
+    return EXIT_RUNTIME
+
+
 def train_flows(args: argparse.Namespace) -> int:
     """Run LOSO on the manifest with the budget given on the command line; print UF1/UAR overall and per dataset."""
     from edge.train.flows import read_manifest
@@ -72,12 +78,8 @@ def train_flows(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         flows = read_manifest(args.flows)
         report = run_flows(flows, args.out, args.name, budget, init)
-    except DatasetError as exc:
-        print(f"dataset error: {exc}")
-        return EXIT_RUNTIME
     except GlimpseError as exc:
-        print(f"training failed: {exc}")
-        return EXIT_RUNTIME
+        return training_error(exc)
     start = "fine-tuned from " + str(init) if init is not None else "from scratch"
     print(
         f"flows LOSO ({start}, {report['folds']} folds, {report['rows_used']} images, "

@@ -21,6 +21,7 @@ from torch import nn
 from edge.engine.labels import COMPOSITE_CLASSES
 from edge.errors import ModelError
 from edge.evaluation.formats import RecognitionRow
+from edge.train.fit import Budget, class_weights, flip
 from edge.train.flows import FlowSet
 from edge.train.net import GlimpseNet
 
@@ -28,14 +29,11 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
-class FlowBudget:
+class FlowBudget(Budget):
     """The fixed budget of every fold: AdamW, one-cycle schedule, left-right flip augmentation."""
 
-    epochs: int = 30
     lr: float = 1e-3
     batch: int = 32
-    weight_decay: float = 1e-4
-    seed: int = 0
 
 
 def _onnx_weights(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -87,20 +85,12 @@ def _drop_batchnorm(module: nn.Module) -> None:
             _drop_batchnorm(child)
 
 
-def _flip(x: torch.Tensor) -> torch.Tensor:
-    """Mirror left-right: u changes sign, which in min-max coordinates is 1 - u."""
-    x = torch.flip(x, dims=(3,))
-    return torch.cat([1.0 - x[:, :1], x[:, 1:]], dim=1)
-
-
 def fit(x: np.ndarray, label: np.ndarray, budget: FlowBudget, init: Path | None = None) -> GlimpseNet:
     """A network trained on ``x``/``label`` (emotion head) for exactly ``budget``, from scratch or ``init``."""
     torch.manual_seed(budget.seed)
     rng = np.random.default_rng(budget.seed)
     net = init_from_onnx(GlimpseNet(), init) if init is not None else GlimpseNet()
-    counts = np.bincount(label, minlength=len(COMPOSITE_CLASSES)).astype(np.float64)
-    weights = torch.tensor(counts.sum() / np.maximum(counts, 1.0) / len(counts), dtype=torch.float32)
-    loss_fn = nn.CrossEntropyLoss(weight=weights)
+    loss_fn = nn.CrossEntropyLoss(weight=class_weights(label))
     opt = torch.optim.AdamW(net.parameters(), lr=budget.lr, weight_decay=budget.weight_decay)
     steps = budget.epochs * max(1, -(-len(label) // budget.batch))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=budget.lr, total_steps=steps) if budget.lr > 0 else None
@@ -111,7 +101,7 @@ def fit(x: np.ndarray, label: np.ndarray, budget: FlowBudget, init: Path | None 
         order = rng.permutation(order)
         for start in range(0, len(order), budget.batch):
             idx = torch.from_numpy(order[start : start + budget.batch])
-            batch = _flip(xs[idx]) if rng.random() < 0.5 else xs[idx]
+            batch = flip(xs[idx]) if rng.random() < 0.5 else xs[idx]
             _, logits, _ = net.logits(batch)
             loss = loss_fn(logits, ys[idx])
             opt.zero_grad()
