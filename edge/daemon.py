@@ -31,6 +31,7 @@ from edge.pipeline import Analyzer
 from edge.sinks.backlog import DurableSink
 from edge.sinks.base import Sink
 from edge.sinks.bus import EventBus
+from edge.sinks.status import SinkStatus
 
 if TYPE_CHECKING:
     from edge.dashboard.feed import DashboardFeed
@@ -160,7 +161,9 @@ class Daemon:
 
     ``store`` and ``dashboard_feed`` are the event store and the dashboard's
     sink when the caller built them (the dashboard is served on both); the
-    feed must already be one of ``sinks``.
+    feed must already be one of ``sinks``. ``sink_status`` is where the sinks
+    push their status (MQTT's ``mqtt_connected``); every stats snapshot
+    carries it, with the engine's backend and model.
     """
 
     def __init__(
@@ -175,6 +178,7 @@ class Daemon:
         lossless: bool = False,
         store: EventStore | None = None,
         dashboard_feed: DashboardFeed | None = None,
+        sink_status: SinkStatus | None = None,
     ) -> None:
         self.config = config
         self.source = source
@@ -186,6 +190,9 @@ class Daemon:
         self.bus = EventBus(sinks, queue_size=config.bus.queue_size, truncated=config.bus.truncated)
         self.store = store
         self.dashboard_feed = dashboard_feed
+        self.sink_status = sink_status or SinkStatus()
+        engine = analyzer.stages.engine  # fixed once the stages are built
+        self._engine = {"engine_backend": engine.backend, "model": engine.model, "model_sha256": engine.sha256}
         self.dashboard_url: str | None = None
         self._frame_listeners: list[Callable[[], None]] = [on_frame] if on_frame else []
         self._stats_listeners: list[Callable[[Mapping[str, Any]], None]] = []
@@ -257,6 +264,8 @@ class Daemon:
             events_total=self.bus.events_published,
             events_dropped=self.bus.events_dropped,
             camera=dict(self.source.stats),
+            **self._engine,
+            **self.sink_status.snapshot(),
             **self._write_backlog(),
             score_history=self._score_history.points(),
         )

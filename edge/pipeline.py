@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from edge.capture.base import Frame
 from edge.closing import Closeable
 from edge.engine.base import Classifier
 from edge.eventfactory import EventFactory
-from edge.events.model import Event
+from edge.events.model import EngineInfo, Event
 from edge.face.base import FaceObservation, FaceTracker
 from edge.metrics import Metrics
 from edge.motion.base import MotionAnalyzer
@@ -28,12 +28,17 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Stages:
-    """The stage objects of one pipeline (each a context-managed resource)."""
+    """The stage objects of one pipeline (each a context-managed resource).
+
+    ``engine`` names the inference backend and model the classifier runs on, as known when the stages were built
+    (the daemon's stats carry it).
+    """
 
     tracker: FaceTracker
     motion: MotionAnalyzer
     spotter: Spotter
     classifier: Classifier
+    engine: EngineInfo = field(default_factory=lambda: EngineInfo(backend="none", model="none", sha256=""))
 
     def close(self) -> None:
         """Close every stage (each close is idempotent)."""

@@ -26,6 +26,7 @@ from edge.metrics import Metrics
 from edge.sdnotify import SdNotifier, WatchdogFeeder
 from edge.sinks.base import Sink
 from edge.sinks.registry import build_sinks, open_store
+from edge.sinks.status import SinkStatus
 from edge.stages import build_analyzer
 
 if TYPE_CHECKING:
@@ -48,7 +49,8 @@ def build_daemon(
     analyzer = build_analyzer(config, source_label(config.source.uri), Metrics())
     try:
         store = open_store(config)
-        sinks = build_sinks(config, controller, store)
+        sink_status = SinkStatus()
+        sinks = build_sinks(config, controller, store, status=sink_status)
     except BaseException:
         analyzer.close()
         raise
@@ -69,6 +71,7 @@ def build_daemon(
         lossless=lossless,
         store=store,
         dashboard_feed=feed,
+        sink_status=sink_status,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from edge.config import GlimpseConfig
 from edge.eventfactory import EventFactory
+from edge.events.model import EngineInfo
 from edge.metrics import Metrics
 from edge.pipeline import Analyzer, Stages
 
@@ -32,7 +33,8 @@ def build_stages(config: GlimpseConfig) -> Stages:
         model.close()
         tracker.close()
         raise
-    return Stages(tracker, motion, spotter, build_classifier(config, model))
+    engine = EngineInfo(backend=model.backend_name, model=model.name, sha256=model.sha256)
+    return Stages(tracker, motion, spotter, build_classifier(config, model), engine)
 
 
 def build_analyzer(config: GlimpseConfig, source_id: str, metrics: Metrics | None = None) -> Analyzer:

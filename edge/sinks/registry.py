@@ -16,6 +16,7 @@ from edge.control import Controller
 from edge.events.model import Event
 from edge.events.store import MAX_LIMIT, EventQuery, EventStore
 from edge.sinks.base import Sink
+from edge.sinks.status import SinkStatus, StatusReporter, ignore_status
 from edge.sinks.store import StoreSink
 
 
@@ -26,11 +27,17 @@ def outbox_path(config: GlimpseConfig) -> Path:
     return config.store.path.parent / "outbox.db"
 
 
-def build_mqtt(config: GlimpseConfig, controller: Controller) -> Sink:
+def build_mqtt(config: GlimpseConfig, controller: Controller, on_connection: StatusReporter = ignore_status) -> Sink:
+    """The MQTT sink; it pushes its connection state (True/False) to ``on_connection``."""
     from edge.sinks.mqtt.sink import MqttSink
 
     return MqttSink(
-        config.mqtt, config.device.id, controller, outbox_path=outbox_path(config), backfill=stored_since(config)
+        config.mqtt,
+        config.device.id,
+        controller,
+        outbox_path=outbox_path(config),
+        backfill=stored_since(config),
+        on_connection=on_connection,
     )
 
 
@@ -57,11 +64,12 @@ def build_gpio(
 
 @dataclass(frozen=True)
 class SinkContext:
-    """What a sink builder may use: the configuration, the pause controller, the one event store, test hooks."""
+    """What a sink builder may use: configuration, pause controller, the one event store, sink status, test hooks."""
 
     config: GlimpseConfig
     controller: Controller
     store: EventStore
+    status: SinkStatus
     pin_factory: Any | None = None
     gpio_module: Any | None = None
 
@@ -70,6 +78,10 @@ def _jsonl(ctx: SinkContext) -> Sink:
     from edge.sinks.jsonl import JsonlSink
 
     return JsonlSink(ctx.config.logs)
+
+
+def _mqtt(ctx: SinkContext) -> Sink:
+    return build_mqtt(ctx.config, ctx.controller, ctx.status.reporter("mqtt_connected"))
 
 
 def _journal(ctx: SinkContext) -> Sink:
@@ -85,7 +97,7 @@ SINKS: dict[str, tuple[Callable[[GlimpseConfig], bool], Callable[[SinkContext], 
     "store": (lambda config: True, lambda ctx: StoreSink(ctx.store)),
     "jsonl": (lambda config: config.logs.enabled, _jsonl),
     "journal": (lambda config: config.logs.journal, _journal),
-    "mqtt": (lambda config: config.mqtt.enabled, lambda ctx: build_mqtt(ctx.config, ctx.controller)),
+    "mqtt": (lambda config: config.mqtt.enabled, _mqtt),
     "gpio": (
         lambda config: config.gpio.enabled,
         lambda ctx: build_gpio(ctx.config, ctx.controller, ctx.pin_factory, ctx.gpio_module),
@@ -103,14 +115,16 @@ def build_sinks(
     controller: Controller,
     store: EventStore,
     *,
+    status: SinkStatus | None = None,
     pin_factory: Any | None = None,
     gpio_module: Any | None = None,
 ) -> list[Sink]:
     """The enabled sinks of :data:`SINKS`, in its order; the store sink writes to (and closes) ``store``.
 
+    Sinks push their status (MQTT: ``mqtt_connected``) to ``status``, which the daemon's stats include.
     ``pin_factory`` (gpiozero) and ``gpio_module`` (Jetson.GPIO) are for tests and custom wiring.
     """
-    ctx = SinkContext(config, controller, store, pin_factory, gpio_module)
+    ctx = SinkContext(config, controller, store, status or SinkStatus(), pin_factory, gpio_module)
     sinks: list[Sink] = []
     try:
         for enabled, build in SINKS.values():

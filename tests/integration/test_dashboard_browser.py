@@ -23,6 +23,9 @@ from edge.control import Controller
 from edge.dashboard.server import DashboardServer
 from edge.events.model import ActionUnit, DeviceState, Emotion, EngineInfo, Event
 from edge.events.store import EventStore
+from edge.sinks.status import SinkStatus
+
+from pipeline_fakes import ListSource, make_daemon
 
 pytestmark = pytest.mark.integration
 
@@ -89,9 +92,20 @@ def stats() -> dict[str, Any]:
         "stage_ms": {"capture": {"p50": 0.21, "p95": 0.35, "p99": 0.6}, "face": {"p50": 1.9, "p95": 6.1, "p99": 7.4},
                      "motion": {"p50": 0.4, "p95": 0.7, "p99": 0.9}, "engine": {"p50": 0.15, "p95": 0.22, "p99": 0.3},
                      "spotting": {"p50": 0.05, "p95": 0.08, "p99": 0.1}},
-        "uptime_s": 12_034.0, "engine_backend": "onnxruntime", "model": "glimpse-me-v1", "mqtt_connected": True,
-        "paused": False, "face_found_rate": 0.93, "score_history": history,
+        "uptime_s": 12_034.0, "paused": False, "face_found_rate": 0.93, "score_history": history,
+        **daemon_pushed(),
     }  # fmt: skip
+
+
+def daemon_pushed() -> dict[str, Any]:
+    """The engine and MQTT fields as a daemon's stats carry them (its MQTT sink reported a connection)."""
+    status = SinkStatus()
+    status.reporter("mqtt_connected")(True)
+    daemon, _ = make_daemon(ListSource(1), every=10_000, sink_status=status)
+    snapshot = daemon.stats()
+    daemon.bus.close()
+    daemon.analyzer.close()
+    return {key: snapshot[key] for key in ("engine_backend", "model", "mqtt_connected")}
 
 
 @pytest.fixture(scope="module")
@@ -210,6 +224,11 @@ def test_other_tabs_render(server: DashboardServer, page: Any) -> None:
     page.screenshot(path=str(IMG / "dashboard_counts.png"))
     page.goto(server.url + "#health")
     sync_api.expect(page.locator("#health-pipeline")).to_contain_text("90.2 / 89.7")
+    pipeline = page.locator("#health-pipeline tr")
+    sync_api.expect(pipeline.filter(has_text="Engine / model").locator("td").nth(1)).to_have_text(
+        "onnxruntime / glimpse_me"
+    )
+    sync_api.expect(pipeline.filter(has_text="MQTT").locator("td").nth(1)).to_have_text("connected")
     sync_api.expect(page.locator("#health-stages tbody tr")).to_have_count(5)
     sync_api.expect(page.locator("#health-host")).to_contain_text("CPU load")
     page.screenshot(path=str(IMG / "dashboard_health.png"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -13,13 +13,14 @@ from edge.config import GlimpseConfig, validate
 from edge.daemon import Daemon
 from edge.engine.base import Classification
 from edge.eventfactory import EventFactory
-from edge.events.model import DeviceState, Event
+from edge.events.model import DeviceState, EngineInfo, Event
 from edge.face.base import FaceObservation
 from edge.face.fullframe import FullFrameTracker
 from edge.metrics import Metrics
 from edge.motion.base import MotionSample
 from edge.pipeline import Analyzer, Stages
-from edge.sinks.base import SinkBase
+from edge.sinks.base import Sink, SinkBase
+from edge.sinks.status import SinkStatus
 from edge.spotting.base import Interval
 
 
@@ -121,11 +122,25 @@ class Recorder(SinkBase):
         self.closed = True
 
 
+#: The engine a test daemon says it runs on (the stand-in classifier runs no model).
+TEST_ENGINE = EngineInfo(backend="onnxruntime", model="glimpse_me", sha256="0" * 64)
+
+
 def make_daemon(
-    source: ListSource, every: int, motion_delay_s: float = 0.0, ring: int = 64, lossless: bool = False
+    source: ListSource,
+    every: int,
+    motion_delay_s: float = 0.0,
+    ring: int = 64,
+    lossless: bool = False,
+    *,
+    extra_sinks: Sequence[Sink] = (),
+    sink_status: SinkStatus | None = None,
 ) -> tuple[Daemon, Recorder]:
     config: GlimpseConfig = validate({"capture": {"ring_frames": ring}, "bus": {"stats_interval_s": 0.05}})
-    stages = Stages(FullFrameTracker(), StepMotion(motion_delay_s), EveryNSpotter(every), UnknownClassifier())
+    stages = Stages(
+        FullFrameTracker(), StepMotion(motion_delay_s), EveryNSpotter(every), UnknownClassifier(), TEST_ENGINE
+    )
     analyzer = Analyzer(stages, EventFactory("dev", "list"), Metrics())
     recorder = Recorder()
-    return Daemon(config, source, analyzer, [recorder], lossless=lossless), recorder
+    daemon = Daemon(config, source, analyzer, [recorder, *extra_sinks], lossless=lossless, sink_status=sink_status)
+    return daemon, recorder

@@ -27,6 +27,7 @@ from edge.sinks.backlog import Backlog, DurableSink
 from edge.sinks.mqtt.config import MqttConfig
 from edge.sinks.mqtt.messages import OFFLINE, ONLINE, Topics, discovery_messages, parse_command
 from edge.sinks.mqtt.outbox import Outbox
+from edge.sinks.status import StatusReporter, ignore_status
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +89,10 @@ class MqttSink(DurableSink):
         outbox_path: Path | None = None,
         client_factory: Callable[[MqttConfig, str], Any] = make_client,
         backfill: Callable[[float], list[Event]] | None = None,
+        on_connection: StatusReporter = ignore_status,
     ) -> None:
         self._config = config
+        self._on_connection = on_connection  # told True/False on every (dis)connect, from paho's thread
         self._controller = controller
         self.topics = Topics(config.topic_prefix, device_id, config.discovery_prefix)
         self._outbox = Outbox(outbox_path or config.outbox_path, config.outbox_max_events)
@@ -122,6 +125,7 @@ class MqttSink(DurableSink):
         self._client.on_publish = self._on_publish
         self._client.on_message = self._on_message
         self._pump = threading.Thread(target=self._pump_loop, name="mqtt-outbox", daemon=True)
+        self._on_connection(False)
         self._pump.start()
         self._client.connect_async(config.host, config.port, config.keepalive_s)
         self._client.loop_start()
@@ -245,6 +249,7 @@ class MqttSink(DurableSink):
         self._outage = None
         client.subscribe([(self.topics.commands, 1), (self.topics.ha_status, 1)])
         self._connected.set()
+        self._on_connection(True)
         self._jobs.put(("connected", None))
 
     def _on_connect_fail(self, client: Any, userdata: Any) -> None:
@@ -256,6 +261,7 @@ class MqttSink(DurableSink):
 
     def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
         self._connected.clear()
+        self._on_connection(False)
         if not self._closed:
             self._outage_begins(f"disconnected: {reason_code}")
 

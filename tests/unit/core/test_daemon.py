@@ -17,8 +17,9 @@ from edge.capture.base import Frame, SourceInfo
 from edge.errors import BackendUnavailable
 from edge.face.base import FaceObservation
 from edge.face.fullframe import FullFrameTracker
+from edge.sinks.status import SinkStatus
 
-from pipeline_fakes import ListSource, make_daemon
+from pipeline_fakes import TEST_ENGINE, ListSource, make_daemon
 
 
 def test_every_frame_analysed_and_every_event_delivered() -> None:
@@ -187,6 +188,23 @@ def test_stats_are_pushed_by_the_daemon_timer_to_sinks_and_listeners() -> None:
     assert rec.stats and heard  # bus.stats_interval_s is 0.05 s in make_daemon; the run lasts over 0.6 s
     assert rec.stats[-1]["frames_in"] > 0 and "score_history" in rec.stats[-1]
     assert heard[-1]["state"] in ("running", "stopped")
+
+
+def test_stats_carry_the_engine_and_what_the_sinks_pushed_about_themselves() -> None:
+    status = SinkStatus()
+    daemon, rec = make_daemon(ListSource(300, delay_s=0.002), every=10_000, ring=1000, sink_status=status)
+    assert "mqtt_connected" not in daemon.stats()  # no MQTT sink reported: the output is disabled
+    report = status.reporter("mqtt_connected")
+    report(False)  # what the MQTT sink pushes when it is built, from its own thread
+    pusher = threading.Thread(target=lambda: (time.sleep(0.2), report(True)))  # paho's thread: the broker accepted
+    pusher.start()
+    daemon.run()
+    pusher.join()
+    engine = {"engine_backend": "onnxruntime", "model": "glimpse_me", "model_sha256": TEST_ENGINE.sha256}
+    assert all(s.items() >= engine.items() for s in rec.stats)  # every snapshot names the engine
+    seen = [s["mqtt_connected"] for s in rec.stats]
+    assert seen[0] is False and seen[-1] is True and seen == sorted(seen)
+    assert daemon.stats()["mqtt_connected"] is True
 
 
 def test_the_run_summary_keeps_a_bounded_number_of_events_and_counts_all() -> None:

@@ -29,6 +29,8 @@ def test_the_engine_model_is_opened_once_and_closed_with_the_analyzer(
     analyzer = build_analyzer(validate({"spotting": {"type": spotter}}), "test")
     with analyzer:
         assert [p.name for p in opened].count("glimpse_me.onnx") == 1  # face models are opened too, once each
+        engine = analyzer.stages.engine  # what the daemon's stats name
+        assert (engine.backend, engine.model, len(engine.sha256)) == ("onnxruntime", "glimpse_me", 64)
         if spotter == "learned":
             x = np.zeros((1, 3, 28, 28), np.float32)
             assert analyzer.stages.spotter._scorer(x).shape == (1,)  # type: ignore[attr-defined]

@@ -5,13 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
 from edge.control import Controller
+from edge.dashboard.feed import DashboardFeed
 from edge.dashboard.server import DashboardServer
+from edge.events.store import EventStore
+from edge.sinks.status import SinkStatus
 
-from .conftest import Client, make_event
+from .conftest import Client, config_for, make_event
+from pipeline_fakes import ListSource, make_daemon
 
 
 def test_events_newest_first_with_total(client: Client) -> None:
@@ -133,6 +138,24 @@ def test_stats_health_and_state(client: Client) -> None:
     assert health["host"]["disk"]["total_bytes"] > 0
     _, state = client.get_json("/api/state")
     assert state["last_event"]["id"] == "ev-0005"
+
+
+def test_health_shows_the_engine_and_mqtt_state_the_daemon_pushed(
+    tmp_path: Path, store: EventStore, controller: Controller
+) -> None:
+    status = SinkStatus()
+    status.reporter("mqtt_connected")(True)  # what the MQTT sink pushes once the broker accepted it
+    feed = DashboardFeed()
+    daemon, _ = make_daemon(ListSource(300, delay_s=0.002), every=10_000, extra_sinks=[feed], sink_status=status)
+    daemon.run()  # over 0.6 s: its stats timer (every 0.05 s) pushes snapshots to the feed through the bus
+    with DashboardServer(config_for(tmp_path), store, controller, feed=feed) as srv:
+        _, health = Client(srv.start()).get_json("/api/health")
+    pipeline = health["pipeline"]
+    assert (pipeline["engine_backend"], pipeline["model"], pipeline["mqtt_connected"]) == (
+        "onnxruntime",
+        "glimpse_me",
+        True,
+    )
 
 
 def test_config_view_masks_secrets(tmp_path, store) -> None:  # type: ignore[no-untyped-def]

@@ -112,6 +112,26 @@ def test_same_reason_logged_once_new_reason_again_and_reconnect_reported(
     assert len(reconnects) == 2 and "0 event(s) waiting" in reconnects[0]
 
 
+def test_the_connection_state_is_pushed_on_every_change(tmp_path: Path) -> None:
+    client = OfflineClient()
+    reported: list[bool] = []
+    sink = MqttSink(
+        MqttConfig(enabled=True),
+        "unit",
+        None,
+        outbox_path=tmp_path / "o.db",
+        client_factory=lambda c, d: client,
+        on_connection=reported.append,
+    )
+    with sink:
+        assert reported == [False]  # not connected until the broker accepts
+        sink._on_connect(client, None, None, Reason("Not authorized", failure=True), None)
+        sink._on_connect(client, None, None, Reason("Success", failure=False), None)
+        sink._on_disconnect(client, None, None, Reason("Unspecified error", failure=True), None)
+        sink._on_connect(client, None, None, Reason("Success", failure=False), None)
+    assert reported == [False, True, False, True]
+
+
 def test_stored_events_missing_from_the_outbox_are_requeued_at_start(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

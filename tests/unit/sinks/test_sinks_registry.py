@@ -11,14 +11,17 @@ from edge.config import validate
 from edge.control import Controller
 from edge.errors import GlimpseError, StoreError
 from edge.sinks.registry import SINKS, build_sinks, open_store, outbox_path
+from edge.sinks.status import SinkStatus
 
 
 def test_defaults_build_store_jsonl_and_journal(tmp_path: Path) -> None:
     config = validate({"store": {"path": str(tmp_path / "events.db")}, "logs": {"dir": str(tmp_path / "logs")}})
     store = open_store(config)
-    sinks = build_sinks(config, Controller(), store)
+    status = SinkStatus()
+    sinks = build_sinks(config, Controller(), store, status=status)
     try:
         assert [s.name for s in sinks] == ["store", "jsonl", "journal"]
+        assert status.snapshot() == {}  # MQTT is off: no connection state to report
         assert sinks[0].store is store  # type: ignore[attr-defined]  # the one store, not a second connection
     finally:
         for sink in sinks:
@@ -34,9 +37,13 @@ def test_everything_enabled(tmp_path: Path) -> None:
             "gpio": {"enabled": True, "camera_led_pin": 17},
         }
     )
-    sinks = build_sinks(config, Controller(), open_store(config), pin_factory=MockFactory(pin_class=MockPWMPin))
+    status = SinkStatus()
+    sinks = build_sinks(
+        config, Controller(), open_store(config), status=status, pin_factory=MockFactory(pin_class=MockPWMPin)
+    )
     try:
         assert [s.name for s in sinks] == ["store", "jsonl", "mqtt", "gpio"]
+        assert status.snapshot() == {"mqtt_connected": False}  # the MQTT sink reports its state from the start
         assert (tmp_path / "outbox.db").exists()
     finally:
         for sink in sinks:
