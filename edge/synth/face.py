@@ -54,15 +54,21 @@ class Subject:
         lm = self.landmarks
         return float((np.linalg.norm(lm[159] - lm[145]) + np.linalg.norm(lm[386] - lm[374])) / 2.0)
 
-    def au_field(self, term: AUTerm) -> F32:
-        """Displacement field (2 x H x W, px) of one AU term, peak 1 px over both sides."""
+    def au_field(self, term: AUTerm, *, cache: bool = True) -> F32:
+        """Displacement field (2 x H x W, px) of one AU term, peak 1 px over both sides.
+
+        ``cache=False`` computes it without keeping it (a cached one is still reused).
+        """
         key = (term.au, term.side)
-        if key not in self._fields:
-            both = self._raw_field(term.au, "")
-            peak = float(np.sqrt((both**2).sum(axis=0)).max()) or 1.0
-            raw = both if term.side == "" else self._raw_field(term.au, term.side)
-            self._fields[key] = (raw / peak).astype(np.float32)
-        return self._fields[key]
+        if key in self._fields:
+            return self._fields[key]
+        both = self._raw_field(term.au, "")
+        peak = float(np.sqrt((both**2).sum(axis=0)).max()) or 1.0
+        raw = both if term.side == "" else self._raw_field(term.au, term.side)
+        out = (raw / peak).astype(np.float32)
+        if cache:
+            self._fields[key] = out
+        return out
 
     def _raw_field(self, au: int, side: str) -> F32:
         h, w = self.image.shape

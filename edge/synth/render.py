@@ -73,7 +73,7 @@ class Renderer:
         border = max(2, int(0.08 * min(h, w)))
         alpha[border:-border, border:-border] = 1.0
         self._alpha = cv2.GaussianBlur(alpha, (0, 0), border / 2.0)
-        self._ramp = np.linspace(-1.0, 1.0, spec.width, dtype=np.float32)[None, :].repeat(spec.height, axis=0)
+        self._ramp = np.linspace(-1.0, 1.0, spec.width, dtype=np.float32)[None, :]  # one row, broadcast over rows
         self._noise = [
             rng.normal(0.0, spec.noise_sigma, (spec.height, spec.width)).astype(np.float32) for _ in range(noise_frames)
         ]
@@ -95,7 +95,8 @@ class Renderer:
         """The event's displacement field at apex for amplitude 1 px (peak over the face)."""
         key = (event.kind, event.recipe)
         if key not in self._event_fields:
-            field = sum(self.subject.au_field(t) for t in parse_recipe(event.recipe))
+            # Uncached AU fields: the subject is shared and only the few event fields are needed per frame.
+            field = sum(self.subject.au_field(t, cache=False) for t in parse_recipe(event.recipe))
             assert isinstance(field, np.ndarray)
             peak = float(np.sqrt((field**2).sum(axis=0)).max()) or 1.0
             self._event_fields[key] = (field / peak).astype(np.float32)
@@ -151,23 +152,35 @@ class Renderer:
         return np.asarray(warped, np.float32)
 
     def frame(self, i: int) -> U8:
-        """Render frame ``i`` (0-based) of the clip."""
+        """Render frame ``i`` (0-based) of the clip.
+
+        Arithmetic is done in place on one float32 canvas (same values as the
+        plain expressions), so a frame costs few full-size temporaries.
+        """
         import cv2
 
         spec = self.plan.spec
         size = (spec.width, spec.height)
         m = self.pose(i)
-        face = cv2.warpAffine(self.face(i), m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        img: F32 = np.asarray(
+            cv2.warpAffine(self.face(i), m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT), np.float32
+        )  # float32 already: no copy
         alpha = cv2.warpAffine(self._alpha, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-        img = self._background + alpha * (face - self._background)
+        img -= self._background
+        img *= alpha
+        del alpha
+        img += self._background
         t = i / spec.fps
         gain = 1.0 + spec.light_drift * math.sin(2 * math.pi * t / 9.0 + self.plan.light_phase)
         gain += spec.flicker * math.sin(2 * math.pi * self.plan.flicker_hz * t)
         side = 0.5 * spec.light_drift * math.sin(2 * math.pi * t / 13.0 + 2 * self.plan.light_phase)
         img *= np.float32(gain) * (1.0 + np.float32(side) * self._ramp)
         noise = self._noise[(i * 5) % len(self._noise)]
-        img += np.roll(noise, (i * 37) % spec.height, axis=0)
-        out = np.clip(img, 0, 255).astype(np.uint8)
+        shift = (i * 37) % spec.height  # np.roll(noise, shift, axis=0) without the copy
+        img[shift:] += noise[: spec.height - shift]
+        img[:shift] += noise[spec.height - shift :]
+        np.clip(img, 0, 255, out=img)
+        out = img.astype(np.uint8)
         if spec.jpeg_quality > 0:
             ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, spec.jpeg_quality])
             if ok:

@@ -37,6 +37,47 @@ def test_random_access_matches_sequential_rendering() -> None:
         assert np.array_equal(renderer.frame(i), sequential[i])
 
 
+def _reference_frame(renderer: Renderer, i: int) -> np.ndarray:
+    """Frame ``i`` composed with plain full-size expressions (what the in-place renderer must equal)."""
+    import math
+
+    import cv2
+
+    spec, plan = renderer.plan.spec, renderer.plan
+    size, m = (spec.width, spec.height), renderer.pose(i)
+    face = cv2.warpAffine(renderer.face(i), m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    alpha = cv2.warpAffine(renderer._alpha, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    bg = renderer._background
+    img = bg + alpha * (face - bg)
+    t = i / spec.fps
+    gain = 1.0 + spec.light_drift * math.sin(2 * math.pi * t / 9.0 + plan.light_phase)
+    gain += spec.flicker * math.sin(2 * math.pi * plan.flicker_hz * t)
+    side = 0.5 * spec.light_drift * math.sin(2 * math.pi * t / 13.0 + 2 * plan.light_phase)
+    ramp = np.broadcast_to(renderer._ramp, (spec.height, spec.width))
+    img *= np.float32(gain) * (1.0 + np.float32(side) * ramp)
+    img += np.roll(renderer._noise[(i * 5) % len(renderer._noise)], (i * 37) % spec.height, axis=0)
+    out = np.clip(img, 0, 255).astype(np.uint8)
+    if spec.jpeg_quality == 0:
+        return out
+    ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, spec.jpeg_quality])
+    assert ok
+    return np.asarray(cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE), np.uint8)
+
+
+@pytest.mark.parametrize("jpeg_quality", [0, 90])
+def test_in_place_rendering_equals_the_plain_composition_and_leaves_the_subject_cache_alone(
+    jpeg_quality: int,
+) -> None:
+    plan = plan_clip(replace(SMALL, subject="S04", jpeg_quality=jpeg_quality), 5)
+    renderer = Renderer(plan)
+    cached = set(renderer.subject._fields)
+    event = next(e for e in plan.events if e.kind != "blink")
+    for i in (0, 1, event.onset + 1, event.apex, event.offset - 1, plan.n_frames - 1):
+        assert np.array_equal(renderer.frame(i), _reference_frame(renderer, i))
+    assert renderer._ramp.shape == (1, SMALL.width)  # one row, not a full frame
+    assert set(renderer.subject._fields) == cached  # event fields only; the shared subject keeps no new AU field
+
+
 def test_micro_amplitude_is_bounded_and_nonzero() -> None:
     spec = replace(SMALL, n_micro=6, n_macro=0, seconds=10.0, micro_amp_fw=(0.01, 0.03))
     renderer = Renderer(plan_clip(spec, 11))
