@@ -56,6 +56,31 @@ def test_rate_meter_survives_many_threads_ticking_and_reading(fast_switching: No
     assert meter.total == writers * ticks_per_thread
 
 
+@pytest.mark.parametrize("call", ["tick", "rate", "total"])
+def test_rate_meter_updates_and_reads_under_its_lock(call: str) -> None:
+    """Deterministic companion of the hammer test above (which an unlocked meter can pass by luck on CPython):
+    while the meter's lock is held, no tick or read may complete."""
+    meter = RateMeter(window_s=1.0)
+    meter.tick(0)
+    finished = threading.Event()
+
+    def use() -> None:
+        if call == "tick":
+            meter.tick(1)
+        elif call == "rate":
+            meter.rate(2)
+        else:
+            _ = meter.total
+        finished.set()
+
+    with meter._lock:  # the contract under test is "every access takes this lock"
+        worker = threading.Thread(target=use)
+        worker.start()
+        assert not finished.wait(0.1), f"{call} completed while the meter's lock was held"
+    assert finished.wait(5.0)
+    worker.join()
+
+
 def test_rate_meter_counts_ticks_in_its_window() -> None:
     meter = RateMeter(window_s=1.0)
     for i in range(11):
