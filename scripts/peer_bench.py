@@ -45,6 +45,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -149,14 +151,36 @@ def worker_glimpse(clip: Path, tree: Path = ROOT) -> dict[str, Any]:
     from edge.offline import run_sequential
     from edge.stages import build_analyzer
 
+    class CpuMetrics(Metrics):
+        """Stage times in this thread's CPU time (``time.thread_time``), not wall-clock."""
+
+        @contextmanager
+        def stage(self, name: str) -> Iterator[None]:
+            t0 = time.thread_time_ns()
+            try:
+                yield
+            finally:
+                self.record(name, (time.thread_time_ns() - t0) / 1e6)
+
     cv2.setNumThreads(1)
-    analyzer = build_analyzer(GlimpseConfig(), clip.name, Metrics())
+    metrics = CpuMetrics()
+    analyzer = build_analyzer(GlimpseConfig(), clip.name, metrics)
     source = open_source(f"file:{quote(str(clip), safe='/')}?realtime=false")
     wall, cpu = time.perf_counter(), time.process_time()
     summary = run_sequential(source, analyzer)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    tracker = analyzer.stages.tracker
     analyzer.stages.close()
-    return {"frames": summary.frames_analyzed, "wall_s": wall, "cpu_s": cpu, "faces": analyzer.faces_seen}
+    frames = summary.frames_analyzed
+    stage_ms = {k: v["mean"] * v["count"] / max(1, frames) for k, v in metrics.stage_summary().items()}
+    return {
+        "frames": frames,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "faces": analyzer.faces_seen,
+        "stage_cpu_ms": stage_ms,
+        "keyframes": getattr(tracker, "keyframes", None),
+    }
 
 
 def worker_mediapipe(clip: Path) -> dict[str, Any]:
@@ -219,6 +243,14 @@ def table(results: dict[str, dict[str, list[dict[str, Any]]]]) -> str:
             bw, bc = fps(sides["baseline"], "wall_s"), fps(sides["baseline"], "cpu_s")
             row += f" {bw:.0f} / {bc:.0f} | {bc / mc:.2f} | {sides['baseline'][0]['faces'] / frames:.1%} |"
         lines.append(row)
+    lines += ["", "CPU ms per frame by stage (time.thread_time, median over rounds; FaceMesh runs = keyframes):", ""]
+    for clip, sides in results.items():
+        for side, runs in sides.items():
+            if side == "mediapipe" or "stage_cpu_ms" not in runs[0]:
+                continue
+            names = sorted(runs[0]["stage_cpu_ms"])
+            parts = [f"{n} {statistics.median(r['stage_cpu_ms'].get(n, 0.0) for r in runs):.3f}" for n in names]
+            lines.append(f"- {clip} {side}: " + ", ".join(parts) + f"; keyframes {runs[0].get('keyframes')}")
     return "\n".join(lines)
 
 

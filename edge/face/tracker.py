@@ -46,12 +46,18 @@ logger = logging.getLogger(__name__)
 #: Frames without any face, from the start, after which the small-face limit is logged (once).
 HINT_AFTER_FRAMES = 30
 
-#: Landmarks followed by flow between keyframes: eye corners, nose bridge and tip, brow-free forehead,
-#: cheeks and jaw, textured and spread over the face so the similarity is well conditioned.
-FOLLOW_POINTS = (33, 133, 362, 263, 168, 6, 4, 1, 151, 9, 50, 280, 234, 454, 172, 397, 152, 61, 291, 199)
+#: Landmarks followed by flow between keyframes: rigid points only (eye corners, nose bridge and tip, forehead).
+#: The fitted similarity is a rigid model: mouth, chin, jaw and cheek points only add residual while the face
+#: talks or smiles (forcing keyframes), and face-outline points sit on the silhouette; all of them are still
+#: moved by the similarity like every other landmark. docs/benchmarks.md has the sets measured.
+FOLLOW_POINTS = (33, 133, 362, 263, 168, 6, 197, 195, 4, 1, 151, 9)
 _FOLLOW_INDEX = np.array(FOLLOW_POINTS, np.intp)
-_LK_WINDOW = (15, 15)
-_LK_LEVELS = 2
+#: LK runs on the frame at half resolution (one INTER_AREA resize per frame, reused as the next frame's
+#: previous image): a quarter of the pixels for the pyramids and gradients; points and residuals are mapped
+#: back to frame pixels, so ``flow_max_error_px`` keeps its meaning.
+_LK_SCALE = 2
+_LK_WINDOW = (11, 11)
+_LK_LEVELS = 1
 
 
 def resolve_model(path: str) -> Path:
@@ -60,6 +66,18 @@ def resolve_model(path: str) -> Path:
     if given.is_absolute():
         return given
     return models_dir() / given.name
+
+
+#: Where a small pixel's centre lies in frame pixels, less _LK_SCALE times its index: 0.5 for a 2x2 average.
+_HALF_PIXEL = np.float32((_LK_SCALE - 1) / 2)
+
+
+def _downscale(gray: GrayImage) -> GrayImage:
+    """``gray`` at 1/_LK_SCALE by area averaging (an odd last row or column is dropped)."""
+    h, w = gray.shape
+    h, w = h // _LK_SCALE, w // _LK_SCALE
+    even = gray[: h * _LK_SCALE, : w * _LK_SCALE]
+    return np.asarray(cv2.resize(even, (w, h), interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
 def _box(landmarks: FloatArray) -> tuple[float, float, float, float]:
@@ -127,7 +145,7 @@ class MediaPipeTracker(Closeable):
         """Forget the track (the detector schedule goes on)."""
         self._landmarks: FloatArray | None = None
         self._box = (0.0, 0.0, 0.0, 0.0)
-        self._prev_gray: GrayImage | None = None
+        self._prev_small: GrayImage | None = None  # the previous frame at 1/_LK_SCALE, for LK
         self._track_id = -1
         self._presence = 0.0
         self._key_t_ns = 0
@@ -143,8 +161,8 @@ class MediaPipeTracker(Closeable):
     def process(self, frame: Frame) -> FaceObservation:
         """Observe the primary face in ``frame``; a frame without one gives a LOST observation."""
         gray = frame.gray
+        self._small: GrayImage | None = None
         landmarks = self._locate(gray, frame.t_ns)
-        self._prev_gray = gray
         if landmarks is None:
             if self._track_id != -1:
                 logger.info("face track %d lost at frame %d", self._track_id, frame.index)
@@ -152,6 +170,7 @@ class MediaPipeTracker(Closeable):
             self._drop_track()
             return FaceObservation.missing(frame)
         self._faceless = -1  # a face was found: no hint any more
+        self._prev_small = self._small if self._small is not None else _downscale(gray)
         self._landmarks = landmarks
         self._box = _box(landmarks)
         return self._observe(frame, landmarks, self._box)
@@ -181,8 +200,9 @@ class MediaPipeTracker(Closeable):
             return self._search(gray, t_ns)
         due = t_ns - self._key_t_ns >= self.settings.keyframe_interval_ms * 1e6
         followed = None
-        if self._prev_gray is not None and (not due or self.settings.keyframe_interval_ms > 0):
-            followed = self._follow(self._prev_gray, gray, self._landmarks)
+        if self._prev_small is not None and (not due or self.settings.keyframe_interval_ms > 0):
+            self._small = _downscale(gray)
+            followed = self._follow(self._prev_small, self._small, self._landmarks)
             if followed is not None and not due:
                 return followed
         # A keyframe: FaceMesh on the crop around the followed landmarks. The flow is not wasted there: with the
@@ -235,30 +255,34 @@ class MediaPipeTracker(Closeable):
         median = float(np.median(self._openness))
         self._blink = len(self._openness) >= 5 and openness < self.settings.blink_ratio * median
 
-    def _follow(self, prev: GrayImage, gray: GrayImage, landmarks: FloatArray) -> FloatArray | None:
-        """Move the landmarks by the similarity that best explains LK flow of FOLLOW_POINTS; None if unreliable."""
-        h, w = gray.shape
+    def _follow(self, prev: GrayImage, small: GrayImage, landmarks: FloatArray) -> FloatArray | None:
+        """Move the landmarks by the similarity that best explains LK flow of FOLLOW_POINTS; None if unreliable.
+
+        ``prev`` and ``small`` are the previous and this frame at 1/_LK_SCALE (:func:`_downscale`); the fit
+        and its residual are in frame pixels.
+        """
+        h, w = small.shape
         x0, y0, bw, bh = self._box
-        m = 0.25 * max(bw, bh) + 2 * _LK_WINDOW[0]
-        c0, r0 = max(0, int(x0 - m)), max(0, int(y0 - m))
-        c1, r1 = min(w, int(x0 + bw + m)), min(h, int(y0 + bh + m))
-        if c1 - c0 < 32 or r1 - r0 < 32:
+        m = 0.25 * max(bw, bh) / _LK_SCALE + 2 * _LK_WINDOW[0]
+        c0, r0 = max(0, int(x0 / _LK_SCALE - m)), max(0, int(y0 / _LK_SCALE - m))
+        c1, r1 = min(w, int((x0 + bw) / _LK_SCALE + m)), min(h, int((y0 + bh) / _LK_SCALE + m))
+        if c1 - c0 < 32 // _LK_SCALE or r1 - r0 < 32 // _LK_SCALE:
             return None
-        old = landmarks[_FOLLOW_INDEX, :2] - np.array([c0, r0], np.float32)
-        old = old.reshape(-1, 1, 2)
+        offset = np.array([c0 * _LK_SCALE, r0 * _LK_SCALE], np.float32)
+        src = landmarks[_FOLLOW_INDEX, :2] - offset  # frame px, relative to the crop
+        old = ((src - _HALF_PIXEL) / _LK_SCALE).reshape(-1, 1, 2)  # the small crop's px (pixel centres mapped)
         new, status, _ = cv2.calcOpticalFlowPyrLK(
-            prev[r0:r1, c0:c1], gray[r0:r1, c0:c1], old, old.copy(), winSize=_LK_WINDOW, maxLevel=_LK_LEVELS
+            prev[r0:r1, c0:c1], small[r0:r1, c0:c1], old, old.copy(), winSize=_LK_WINDOW, maxLevel=_LK_LEVELS
         )
         ok = status.reshape(-1).astype(bool)
         if ok.sum() < len(FOLLOW_POINTS) // 2:
             return None
-        src, dst = old.reshape(-1, 2)[ok], new.reshape(-1, 2)[ok]
+        src, dst = src[ok], new.reshape(-1, 2)[ok] * _LK_SCALE + _HALF_PIXEL
         a, b, tx, ty = align.fit_similarity(src, dst)
         sim = np.array([[a, -b, tx], [b, a, ty]], np.float32)
         residual = float(np.linalg.norm(align.apply_affine(sim, src) - dst, axis=1).mean())
         if residual > self.settings.flow_max_error_px:
             return None
-        offset = np.array([c0, r0], np.float32)
         moved = landmarks.copy()
         moved[:, :2] = align.apply_affine(sim, landmarks[:, :2] - offset) + offset
         moved[:, 2] *= float(np.hypot(a, b))
