@@ -246,9 +246,9 @@ def table(results: dict[str, dict[str, list[dict[str, Any]]]]) -> str:
     lines += ["", "CPU ms per frame by stage (time.thread_time, median over rounds; FaceMesh runs = keyframes):", ""]
     for clip, sides in results.items():
         for side, runs in sides.items():
-            if side == "mediapipe" or "stage_cpu_ms" not in runs[0]:
+            if side == "mediapipe" or "stage_cpu_ms" not in runs[0]:  # event_latency is not a stage: left out
                 continue
-            names = sorted(runs[0]["stage_cpu_ms"])
+            names = sorted(n for n in runs[0]["stage_cpu_ms"] if n != "event_latency")
             parts = [f"{n} {statistics.median(r['stage_cpu_ms'].get(n, 0.0) for r in runs):.3f}" for n in names]
             lines.append(f"- {clip} {side}: " + ", ".join(parts) + f"; keyframes {runs[0].get('keyframes')}")
     return "\n".join(lines)

@@ -26,6 +26,17 @@ from edge.motion.flow import FloatArray, GrayImage, create_dis, optical_strain
 
 
 @dataclass(frozen=True, slots=True)
+class _Slots:
+    """Where the regions that :meth:`DisMotionAnalyzer._sample` treats specially sit in the region order."""
+
+    names: tuple[str, ...]
+    reference: int
+    eyes: npt.NDArray[np.intp]
+    blink: npt.NDArray[np.intp]  # eyes, then brows
+    features: tuple[tuple[int, str], ...]  # every region but the reference and (when masked) the eyes
+
+
+@dataclass(frozen=True, slots=True)
 class _Past:
     t_ns: int
     crop: GrayImage
@@ -48,6 +59,7 @@ class DisMotionAnalyzer(Closeable):
         self._ring: deque[_Past] = deque()
         self._track = -1
         self._layout: tuple[rois.LandmarkBoxes, npt.NDArray[np.int64]] | None = None
+        self._at: _Slots | None = None
         self._rest = (
             RestDisplacement(
                 config.rest_every_ms,
@@ -118,30 +130,44 @@ class DisMotionAnalyzer(Closeable):
     def _sample(self, face: FaceObservation, flow: FloatArray) -> MotionSample:
         """Head motion removed, eyes masked, every region's mean flow magnitude from one integral image."""
         names, boxes = self._regions(face, flow.shape[0])
-        at = {name: i for i, name in enumerate(names)}
-        u, v = flow.transpose(2, 0, 1).copy()  # contiguous planes: fast arithmetic
+        at = self._slots(names)
+        u, v = flow.transpose(2, 0, 1).copy()  # contiguous planes: fast arithmetic (cv2.split is slower)
         head = 0.0
         if self._config.head_compensation:
-            x0, y0, x1, y1 = boxes[at[rois.REFERENCE_ROI]]
+            x0, y0, x1, y1 = boxes[at.reference].tolist()
             du, dv = _median(u[y0:y1, x0:x1]), _median(v[y0:y1, x0:x1])  # robust to blink bleed
             u -= du
             v -= dv
             head = math.hypot(du, dv)
         quality = face.quality | ({Quality.BLINK} if self._is_blink(v, boxes, at) else frozenset())
-        eyes = [at[name] for name in rois.EYE_ROIS] if self._config.eye_mask else []
         magnitude = np.asarray(cv2.magnitude(u, v), dtype=np.float32)
-        for x0, y0, x1, y1 in boxes[eyes]:
-            magnitude[y0:y1, x0:x1] = 0.0
-            if self._config.keep_flow:
-                u[y0:y1, x0:x1] = 0.0
-                v[y0:y1, x0:x1] = 0.0
-        means = rois.box_means(magnitude, boxes)
-        skip = {at[rois.REFERENCE_ROI], *eyes}
-        roi_px = {name: float(means[i]) for i, name in enumerate(names) if i not in skip}
+        if self._config.eye_mask:
+            for x0, y0, x1, y1 in boxes[at.eyes].tolist():
+                magnitude[y0:y1, x0:x1] = 0.0
+                if self._config.keep_flow:
+                    u[y0:y1, x0:x1] = 0.0
+                    v[y0:y1, x0:x1] = 0.0
+        means = rois.box_means(magnitude, boxes).tolist()
+        roi_px = {name: means[i] for i, name in at.features}
         field = FlowField(u, v, optical_strain(u, v)) if self._config.keep_flow else None
         return MotionSample(face.frame_index, face.t_ns, True, roi_px, head, face.track_id, frozenset(quality), field)
 
-    def _is_blink(self, v: FloatArray, boxes: npt.NDArray[np.int64], at: dict[str, int]) -> bool:
+    def _slots(self, names: tuple[str, ...]) -> _Slots:
+        """Row indices of the special regions in ``names`` (computed once per name tuple)."""
+        if self._at is None or self._at.names != names:
+            at = {name: i for i, name in enumerate(names)}
+            eyes = [at[name] for name in rois.EYE_ROIS] if self._config.eye_mask else []
+            skip = {at[rois.REFERENCE_ROI], *eyes}
+            self._at = _Slots(
+                names,
+                at[rois.REFERENCE_ROI],
+                np.array(eyes, np.intp),
+                np.array([at[name] for name in (*rois.EYE_ROIS, *rois.BROW_ROIS)], np.intp),
+                tuple((i, name) for i, name in enumerate(names) if i not in skip),
+            )
+        return self._at
+
+    def _is_blink(self, v: FloatArray, boxes: npt.NDArray[np.int64], at: _Slots) -> bool:
         """Eyes moving vertically, coherently and more than the brows above them: a blink, not an expression.
 
         The signed mean is used (a lid sweeps one way; noise averages out). DIS ULTRAFAST spreads a lid's motion
@@ -149,8 +175,7 @@ class DisMotionAnalyzer(Closeable):
         """
         if self._config.blink_flow_px <= 0:
             return False
-        rows = [at[name] for name in (*rois.EYE_ROIS, *rois.BROW_ROIS)]
-        means = np.abs(rois.box_means(v, boxes[rows]))
+        means = np.abs(rois.box_means(v, boxes[at.blink]))
         eyes, brows = float(means[:2].max()), float(means[2:].max())
         return eyes > self._config.blink_flow_px and eyes > self._config.blink_brow_ratio * brows
 

@@ -94,8 +94,13 @@ class LandmarkBoxes:
             pts = landmarks[self._index, :2]
             low = np.floor(np.minimum.reduceat(pts, self._starts, axis=0) - self._pad)
             high = np.ceil(np.maximum.reduceat(pts, self._starts, axis=0) + self._pad)
-            out[self._rows] = np.concatenate([low, high], axis=1).astype(np.int64)
-            out[self._rows] = _clip_array(out[self._rows], self.size)
+            # _clip on whole columns, in place on the integer-valued floats (the same numbers as clipping ints).
+            np.maximum(low, 0, out=low)
+            np.minimum(low, self.size - 1, out=low)
+            np.minimum(high, self.size, out=high)
+            np.maximum(high, low + 1, out=high)
+            out[self._rows, :2] = low
+            out[self._rows, 2:] = high
         return out
 
     def boxes(self, landmarks: npt.NDArray[np.float32]) -> dict[str, Box]:
