@@ -56,8 +56,9 @@ class FaceConfig(Section):
         default=100.0,
         ge=0.0,
         description="Landmarks run at most this often; frames in between follow the face with sparse optical flow "
-        "of rigid points. 0 runs landmarks on every frame. Longer intervals are cheaper but let the followed "
-        "alignment drift further before a keyframe corrects it (150-300 ms lowered generated spotting F1).",
+        "(face.follow). 0 runs landmarks on every frame. Longer intervals are cheaper but let the followed "
+        "alignment drift further before a keyframe corrects it (with face.follow=fast, 150-300 ms lowered "
+        "generated spotting F1).",
     )
     redetect_interval_ms: float = Field(
         default=40.0,
@@ -66,11 +67,19 @@ class FaceConfig(Section):
         description="While no face is tracked, the detector runs at most this often (0: on every frame); a face "
         "still in view is found again within this time plus one frame.",
     )
+    follow: Literal["full", "fast"] = Field(
+        default="full",
+        description="How faces are followed between keyframes: 'full' follows 20 points spread over the face "
+        "(mouth corners, chin and jaw included) with LK on the full frame; 'fast' follows 12 rigid points (eye "
+        "corners, nose, forehead) on the frame at half resolution: about 0.4-0.5 ms less per frame at 24 fps and "
+        "fewer forced keyframes (talking no longer breaks the fit), but the spotter defaults were tuned with "
+        "'full' and generated spotting F1 drops with 'fast' until they are re-tuned (docs/benchmarks.md).",
+    )
     flow_max_error_px: float = Field(
         default=1.5,
         gt=0.0,
-        description="Mean residual (frame px) of the flow-followed rigid points (eye corners, nose, forehead; "
-        "followed at half resolution) against the fitted similarity, above which a keyframe is forced.",
+        description="Mean residual (frame px) of the flow-followed points (see face.follow) against the fitted "
+        "similarity, above which a keyframe is forced.",
     )
     smoothing_min_cutoff_hz: float = Field(
         default=0.3,

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from edge.capture.base import Frame, GrayImage
 from edge.closing import Closeable
@@ -46,18 +48,33 @@ logger = logging.getLogger(__name__)
 #: Frames without any face, from the start, after which the small-face limit is logged (once).
 HINT_AFTER_FRAMES = 30
 
-#: Landmarks followed by flow between keyframes: rigid points only (eye corners, nose bridge and tip, forehead).
-#: The fitted similarity is a rigid model: mouth, chin, jaw and cheek points only add residual while the face
-#: talks or smiles (forcing keyframes), and face-outline points sit on the silhouette; all of them are still
-#: moved by the similarity like every other landmark. docs/benchmarks.md has the sets measured.
-FOLLOW_POINTS = (33, 133, 362, 263, 168, 6, 197, 195, 4, 1, 151, 9)
-_FOLLOW_INDEX = np.array(FOLLOW_POINTS, np.intp)
-#: LK runs on the frame at half resolution (one INTER_AREA resize per frame, reused as the next frame's
-#: previous image): a quarter of the pixels for the pyramids and gradients; points and residuals are mapped
-#: back to frame pixels, so ``flow_max_error_px`` keeps its meaning.
-_LK_SCALE = 2
-_LK_WINDOW = (11, 11)
-_LK_LEVELS = 1
+
+@dataclass(frozen=True, slots=True)
+class FollowMode:
+    """What LK follows between keyframes, and at what resolution (``face.follow`` names one)."""
+
+    points: tuple[int, ...]
+    #: The frame is downscaled by this factor (area averaging) for LK; fits and residuals stay in frame px.
+    scale: int
+    window_px: int
+    levels: int
+
+    @property
+    def index(self) -> npt.NDArray[np.intp]:
+        """The points as an index array."""
+        return np.array(self.points, np.intp)
+
+
+#: ``full``: 20 textured points spread over the face, mouth corners, chin and jaw included, on the full frame.
+#: ``fast``: 12 rigid points (eye corners, nose bridge and tip, forehead) on the frame at half resolution: a
+#: quarter of the pixels for LK's pyramids, and speech or a smile no longer breaks the rigid fit (fewer forced
+#: keyframes). What the spotter was tuned on is ``full``; docs/benchmarks.md has both measured.
+FOLLOW_MODES: dict[str, FollowMode] = {
+    "full": FollowMode(
+        (33, 133, 362, 263, 168, 6, 4, 1, 151, 9, 50, 280, 234, 454, 172, 397, 152, 61, 291, 199), 1, 15, 2
+    ),
+    "fast": FollowMode((33, 133, 362, 263, 168, 6, 197, 195, 4, 1, 151, 9), 2, 11, 1),
+}
 
 
 def resolve_model(path: str) -> Path:
@@ -68,15 +85,13 @@ def resolve_model(path: str) -> Path:
     return models_dir() / given.name
 
 
-#: Where a small pixel's centre lies in frame pixels, less _LK_SCALE times its index: 0.5 for a 2x2 average.
-_HALF_PIXEL = np.float32((_LK_SCALE - 1) / 2)
-
-
-def _downscale(gray: GrayImage) -> GrayImage:
-    """``gray`` at 1/_LK_SCALE by area averaging (an odd last row or column is dropped)."""
+def _downscale(gray: GrayImage, scale: int) -> GrayImage:
+    """``gray`` at 1/``scale`` by area averaging (an odd last row or column is dropped); itself for 1."""
+    if scale == 1:
+        return gray
     h, w = gray.shape
-    h, w = h // _LK_SCALE, w // _LK_SCALE
-    even = gray[: h * _LK_SCALE, : w * _LK_SCALE]
+    h, w = h // scale, w // scale
+    even = gray[: h * scale, : w * scale]
     return np.asarray(cv2.resize(even, (w, h), interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
@@ -113,6 +128,8 @@ class MediaPipeTracker(Closeable):
         self._backends = [detector, landmarker]
         self._detector = BlazeFaceDetector(detector, self.settings.min_detection_score)
         self._mesh = FaceMesh(landmarker)
+        self._mode = FOLLOW_MODES[self.settings.follow]
+        self._follow_index = self._mode.index
         self._size = size
         self._filter = align.OneEuroFilter(self.settings.smoothing_min_cutoff_hz, self.settings.smoothing_beta)
         self._openness: deque[float] = deque(maxlen=60)
@@ -145,7 +162,7 @@ class MediaPipeTracker(Closeable):
         """Forget the track (the detector schedule goes on)."""
         self._landmarks: FloatArray | None = None
         self._box = (0.0, 0.0, 0.0, 0.0)
-        self._prev_small: GrayImage | None = None  # the previous frame at 1/_LK_SCALE, for LK
+        self._prev_small: GrayImage | None = None  # the previous frame at 1/scale of the follow mode, for LK
         self._track_id = -1
         self._presence = 0.0
         self._key_t_ns = 0
@@ -170,7 +187,7 @@ class MediaPipeTracker(Closeable):
             self._drop_track()
             return FaceObservation.missing(frame)
         self._faceless = -1  # a face was found: no hint any more
-        self._prev_small = self._small if self._small is not None else _downscale(gray)
+        self._prev_small = self._small if self._small is not None else _downscale(gray, self._mode.scale)
         self._landmarks = landmarks
         self._box = _box(landmarks)
         return self._observe(frame, landmarks, self._box)
@@ -201,7 +218,7 @@ class MediaPipeTracker(Closeable):
         due = t_ns - self._key_t_ns >= self.settings.keyframe_interval_ms * 1e6
         followed = None
         if self._prev_small is not None and (not due or self.settings.keyframe_interval_ms > 0):
-            self._small = _downscale(gray)
+            self._small = _downscale(gray, self._mode.scale)
             followed = self._follow(self._prev_small, self._small, self._landmarks)
             if followed is not None and not due:
                 return followed
@@ -256,28 +273,31 @@ class MediaPipeTracker(Closeable):
         self._blink = len(self._openness) >= 5 and openness < self.settings.blink_ratio * median
 
     def _follow(self, prev: GrayImage, small: GrayImage, landmarks: FloatArray) -> FloatArray | None:
-        """Move the landmarks by the similarity that best explains LK flow of FOLLOW_POINTS; None if unreliable.
+        """Move the landmarks by the similarity that best explains LK flow of the followed points; None if unreliable.
 
-        ``prev`` and ``small`` are the previous and this frame at 1/_LK_SCALE (:func:`_downscale`); the fit
-        and its residual are in frame pixels.
+        ``prev`` and ``small`` are the previous and this frame at 1/scale of the follow mode (:func:`_downscale`);
+        the fit and its residual are in frame pixels.
         """
+        mode = self._mode
+        scale, window = mode.scale, (mode.window_px, mode.window_px)
         h, w = small.shape
         x0, y0, bw, bh = self._box
-        m = 0.25 * max(bw, bh) / _LK_SCALE + 2 * _LK_WINDOW[0]
-        c0, r0 = max(0, int(x0 / _LK_SCALE - m)), max(0, int(y0 / _LK_SCALE - m))
-        c1, r1 = min(w, int((x0 + bw) / _LK_SCALE + m)), min(h, int((y0 + bh) / _LK_SCALE + m))
-        if c1 - c0 < 32 // _LK_SCALE or r1 - r0 < 32 // _LK_SCALE:
+        m = 0.25 * max(bw, bh) / scale + 2 * mode.window_px
+        c0, r0 = max(0, int(x0 / scale - m)), max(0, int(y0 / scale - m))
+        c1, r1 = min(w, int((x0 + bw) / scale + m)), min(h, int((y0 + bh) / scale + m))
+        if c1 - c0 < 32 // scale or r1 - r0 < 32 // scale:
             return None
-        offset = np.array([c0 * _LK_SCALE, r0 * _LK_SCALE], np.float32)
-        src = landmarks[_FOLLOW_INDEX, :2] - offset  # frame px, relative to the crop
-        old = ((src - _HALF_PIXEL) / _LK_SCALE).reshape(-1, 1, 2)  # the small crop's px (pixel centres mapped)
+        offset = np.array([c0 * scale, r0 * scale], np.float32)
+        half_pixel = np.float32((scale - 1) / 2)  # a small pixel's centre in frame px, less scale x its index
+        src = landmarks[self._follow_index, :2] - offset  # frame px, relative to the crop
+        old = ((src - half_pixel) / scale).reshape(-1, 1, 2)
         new, status, _ = cv2.calcOpticalFlowPyrLK(
-            prev[r0:r1, c0:c1], small[r0:r1, c0:c1], old, old.copy(), winSize=_LK_WINDOW, maxLevel=_LK_LEVELS
+            prev[r0:r1, c0:c1], small[r0:r1, c0:c1], old, old.copy(), winSize=window, maxLevel=mode.levels
         )
         ok = status.reshape(-1).astype(bool)
-        if ok.sum() < len(FOLLOW_POINTS) // 2:
+        if ok.sum() < len(mode.points) // 2:
             return None
-        src, dst = src[ok], new.reshape(-1, 2)[ok] * _LK_SCALE + _HALF_PIXEL
+        src, dst = src[ok], new.reshape(-1, 2)[ok] * scale + half_pixel
         a, b, tx, ty = align.fit_similarity(src, dst)
         sim = np.array([[a, -b, tx], [b, a, ty]], np.float32)
         residual = float(np.linalg.norm(align.apply_affine(sim, src) - dst, axis=1).mean())

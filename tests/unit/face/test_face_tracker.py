@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from typing import get_args
 
 import numpy as np
 import pytest
@@ -11,8 +12,9 @@ from edge.config import GlimpseConfig, validate
 from edge.errors import ConfigError
 from edge.face.base import Quality
 from edge.face.blazeface import smallest_face_fraction, tile_origins
+from edge.face.config import FaceConfig
 from edge.face.registry import TRACKERS, build_tracker
-from edge.face.tracker import HINT_AFTER_FRAMES, MediaPipeTracker
+from edge.face.tracker import FOLLOW_MODES, HINT_AFTER_FRAMES, MediaPipeTracker
 
 
 def _frames(images: list[np.ndarray], fps: float = 30.0) -> list[Frame]:
@@ -152,50 +154,57 @@ def test_tiles_cover_the_frame_with_overlap() -> None:
     assert smallest_face_fraction(1) == 8 and smallest_face_fraction(3) == 19
 
 
-#: The follow set before rigid-only following: mouth corners, chin, jaw and cheeks as well.
-_WITH_MOUTH_AND_JAW = (33, 133, 362, 263, 168, 6, 4, 1, 151, 9, 50, 280, 234, 454, 172, 397, 152, 61, 291, 199)
-
-
-def _keyframes_over(images: list[np.ndarray], fps: float) -> tuple[int, list[bool]]:
-    with MediaPipeTracker.from_config(GlimpseConfig()) as tracker:
+def _keyframes_over(images: list[np.ndarray], fps: float, follow: str) -> tuple[int, list[bool]]:
+    config = GlimpseConfig()
+    config = config.model_copy(update={"face": config.face.model_copy(update={"follow": follow})})
+    with MediaPipeTracker.from_config(config) as tracker:
         found = [tracker.process(f).found for f in _frames(images, fps)]
         return tracker.keyframes, found
 
 
-def test_following_rigid_points_keeps_the_schedule_where_mouth_and_jaw_points_break_it(
-    frames_of: Callable[..., list[np.ndarray]], monkeypatch: pytest.MonkeyPatch
+def test_follow_modes_match_the_config_choices() -> None:
+    assert set(FOLLOW_MODES) == set(get_args(FaceConfig.model_fields["follow"].annotation))
+    assert GlimpseConfig().face.follow == "full"  # what the spotter defaults were tuned with
+    fast = FOLLOW_MODES["fast"]
+    assert not {61, 291, 152, 199, 172, 397, 50, 280} & set(fast.points)  # no mouth, chin, jaw or cheek point
+    with pytest.raises(ConfigError, match=r"face\.follow"):
+        validate({"face": {"follow": "sparse"}})
+
+
+def test_fast_following_keeps_the_schedule_where_mouth_and_jaw_points_break_it(
+    frames_of: Callable[..., list[np.ndarray]],
 ) -> None:
     # WolfgangLanger frames 384-455 (3 s at 24 fps, the speaker talking): the 100 ms schedule alone gives a
-    # keyframe every third frame, 24 in all. Following rigid points, flow holds between them (at most two
-    # forced keyframes); with mouth, chin and jaw points in the fit the residual breaks it several times.
+    # keyframe every third frame, 24 in all. Following rigid points ('fast'), flow holds between them (at most
+    # two forced keyframes); with mouth, chin and jaw points in the fit ('full') the residual breaks it often.
     images = frames_of("WolfgangLanger_Pexels.mp4", 456)[384:]
     assert len(images) == 72
-    from edge.face import tracker as module
-
-    rigid, found = _keyframes_over(images, 24.0)
+    fast, found = _keyframes_over(images, 24.0, "fast")
     assert all(found)
-    assert 24 <= rigid <= 26
-    monkeypatch.setattr(module, "FOLLOW_POINTS", _WITH_MOUTH_AND_JAW)
-    monkeypatch.setattr(module, "_FOLLOW_INDEX", np.array(_WITH_MOUTH_AND_JAW, np.intp))
-    with_mouth, found = _keyframes_over(images, 24.0)
+    assert 24 <= fast <= 26
+    full, found = _keyframes_over(images, 24.0, "full")
     assert all(found)
-    assert with_mouth >= rigid + 6
+    assert full >= fast + 6
 
 
+@pytest.mark.parametrize("follow", ["full", "fast"])
 @pytest.mark.parametrize("shift", [(2.5, -1.5), (-4.0, 3.0)])
-def test_flow_on_the_half_resolution_frame_moves_landmarks_by_the_true_shift(
-    shift: tuple[float, float], tracker: MediaPipeTracker, frames_of: Callable[..., list[np.ndarray]]
+def test_following_moves_landmarks_by_the_true_shift(
+    shift: tuple[float, float], follow: str, frames_of: Callable[..., list[np.ndarray]]
 ) -> None:
     # A real frame, then the same frame translated by a known sub-pixel shift: the followed landmarks must
-    # move by that shift in frame pixels (LK runs at half resolution; its displacements are scaled back).
+    # move by that shift in frame pixels ('fast' runs LK at half resolution; its displacements are scaled back).
     import cv2
 
     gray = frames_of("single_face.mp4", 1)[0]
     dx, dy = shift
     moved = cv2.warpAffine(gray, np.array([[1, 0, dx], [0, 1, dy]], np.float32), gray.shape[::-1])
-    first = tracker.process(Frame(0, 0, gray, "test"))
-    second = tracker.process(Frame(1, 33_000_000, moved, "test"))
-    assert tracker.keyframes == 1  # the second frame was followed, not landmarked
+    config = GlimpseConfig()
+    config = config.model_copy(update={"face": config.face.model_copy(update={"follow": follow})})
+    with MediaPipeTracker.from_config(config) as tracker:
+        first = tracker.process(Frame(0, 0, gray, "test"))
+        second = tracker.process(Frame(1, 33_000_000, moved, "test"))
+        assert tracker.keyframes == 1  # the second frame was followed, not landmarked
     assert first.landmarks is not None and second.landmarks is not None
     delta = second.landmarks[:, :2] - first.landmarks[:, :2]
     assert np.allclose(delta.mean(axis=0), shift, atol=0.15)
