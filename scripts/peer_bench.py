@@ -2,6 +2,7 @@
 """Glimpse's whole pipeline against MediaPipe FaceMesh (video mode) on the same clips, one core each.
 
     .venv/bin/python scripts/peer_bench.py [--rounds 5] [--core 1] [--clips A.mp4 B.mp4 ...] [--no-pad]
+        [--set face.follow=fast ...]
 
 Prints numbers; asserts nothing. Steps:
 
@@ -27,8 +28,10 @@ Prints numbers; asserts nothing. Steps:
    jobs on a shared machine), the ratio Glimpse / MediaPipe for both, and
    the share of frames in which each found a face.
 
-Glimpse runs what ``glimpse analyze`` runs (default configuration: face,
-motion, spotting, classification). MediaPipe runs ``FaceMesh(
+Glimpse runs what ``glimpse analyze`` runs (default configuration, or with
+``--set`` overrides: face, motion, spotting, classification). The table also
+gives each stage's CPU ms per frame (``time.thread_time`` around each stage)
+and the FaceMesh runs (keyframes). MediaPipe runs ``FaceMesh(
 static_image_mode=False, max_num_faces=1, refine_landmarks=False)`` on RGB
 frames: 468 landmarks per frame and nothing else.
 """
@@ -138,7 +141,22 @@ def edited(clips: list[Path], folder: Path, segment_s: float = 1.5, gap_frames: 
     return out
 
 
-def worker_glimpse(clip: Path, tree: Path = ROOT) -> dict[str, Any]:
+def overrides(settings: list[str]) -> dict[str, Any]:
+    """``["face.follow=fast", ...]`` as the nested mapping that ``edge.config.validate`` takes."""
+    data: dict[str, Any] = {}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"--set takes KEY=VALUE, got {item!r}")
+        *sections, name = key.split(".")
+        node = data
+        for section in sections:
+            node = node.setdefault(section, {})
+        node[name] = value
+    return data
+
+
+def worker_glimpse(clip: Path, tree: Path = ROOT, settings: list[str] | None = None) -> dict[str, Any]:
     """The ``glimpse analyze`` pipeline (the ``edge`` package under ``tree``) on ``clip``."""
     import cv2
 
@@ -146,7 +164,7 @@ def worker_glimpse(clip: Path, tree: Path = ROOT) -> dict[str, Any]:
     from urllib.parse import quote
 
     from edge.capture.registry import open_source
-    from edge.config import GlimpseConfig
+    from edge.config import validate
     from edge.metrics import Metrics
     from edge.offline import run_sequential
     from edge.stages import build_analyzer
@@ -164,7 +182,7 @@ def worker_glimpse(clip: Path, tree: Path = ROOT) -> dict[str, Any]:
 
     cv2.setNumThreads(1)
     metrics = CpuMetrics()
-    analyzer = build_analyzer(GlimpseConfig(), clip.name, metrics)
+    analyzer = build_analyzer(validate(overrides(settings or [])), clip.name, metrics)
     source = open_source(f"file:{quote(str(clip), safe='/')}?realtime=false")
     wall, cpu = time.perf_counter(), time.process_time()
     summary = run_sequential(source, analyzer)
@@ -206,11 +224,15 @@ def worker_mediapipe(clip: Path) -> dict[str, Any]:
     return {"frames": frames, "wall_s": wall, "cpu_s": cpu, "faces": faces}
 
 
-def run_worker(python: Path, side: str, clip: Path, core: int, tree: Path | None = None) -> dict[str, Any]:
+def run_worker(
+    python: Path, side: str, clip: Path, core: int, tree: Path | None = None, settings: list[str] | None = None
+) -> dict[str, Any]:
     """One pinned worker process; its JSON result."""
     cmd = ["taskset", "-c", str(core), str(python), str(Path(__file__).resolve()), "--worker", side, str(clip)]
     if tree is not None:
         cmd += ["--baseline", str(tree)]
+    for item in settings or []:
+        cmd += ["--set", item]
     env = {**os.environ, **ONE_THREAD, "GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "3"}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
@@ -276,10 +298,17 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="also run the edge package in this folder (e.g. a `git archive` of an older commit) as a third side",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a configuration override for Glimpse (not the baseline), e.g. --set face.follow=fast; repeatable",
+    )
     args = parser.parse_args(argv)
     if args.worker:
         if args.worker == "glimpse":
-            print(json.dumps(worker_glimpse(args.clip, args.baseline or ROOT)))
+            print(json.dumps(worker_glimpse(args.clip, args.baseline or ROOT, args.set)))
         else:
             print(json.dumps(worker_mediapipe(args.clip)))
         return 0
@@ -301,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
             for clip in clips:
                 for side, python, tree in sides if r % 2 == 0 else sides[::-1]:
                     worker = "mediapipe" if side == "mediapipe" else "glimpse"
-                    run = run_worker(python, worker, clip, args.core, tree)
+                    run = run_worker(python, worker, clip, args.core, tree, args.set if side == "glimpse" else None)
                     results[clip.name][side].append(run)
                     print(f"round {r + 1} {clip.name} {side}: {run['frames'] / run['wall_s']:.0f} fps", file=sys.stderr)
     load = os.getloadavg()
