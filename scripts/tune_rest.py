@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Select the roiflow settings that use the displacement from rest, on the tuning set only.
 
-    .venv/bin/python scripts/tune_rest.py /tmp/gbench/clips/tune-ci --cache /tmp/gbench/tune-ci-rest.pkl
+    .venv/bin/python scripts/tune_rest.py /tmp/gbench/clips/tune-ci --cache /tmp/gbench/tune-ci-rest.pkl \
+        [/tmp/gbench/clips/tune-hold --cache /tmp/gbench/tune-hold-rest.pkl]
+
+With several tuning sets (each folder followed by its own ``--cache``), every setting is scored on all of them
+pooled (one MEGC count over every clip); ``tune-hold`` adds held macro-expressions at 30 fps, which ``tune-ci``
+lacks (see docs/benchmarks.md).
 
 Everything else stays at the current defaults (the micro pass, the rules). Two stages, each scored on the whole
 spotter with every rule on (the live spotter's output, replayed from recorded motion by
@@ -32,18 +37,18 @@ REST_GRID: dict[str, tuple[Any, ...]] = {"rest_context_ratio": (0.0, 1.2, 0.9, 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    from edge.evaluation.formats import read_intervals
     from edge.spotting.config import SpottingConfig
-    from edge.train.tuning import _summary, check_fast_replay, grid_search_rules, load_clips
+    from edge.train.tuning import _summary, check_fast_replay, grid_search_rules, load_sets
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("clips_dir", type=Path)
-    parser.add_argument("--cache", type=Path)
+    parser.add_argument("clips_dir", type=Path, nargs="+", help="tuning set folders (pooled)")
+    parser.add_argument("--cache", type=Path, action="append", default=[], help="one per folder, in order")
     parser.add_argument("--top", type=int, default=8)
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    clips = load_clips(args.clips_dir, args.cache)
-    gt = read_intervals(args.clips_dir / "ground_truth.csv")
+    clips, gt = load_sets(args.clips_dir, args.cache)
+    if clips is None:
+        parser.error(f"{len(args.clips_dir)} folder(s) but {len(args.cache)} --cache; expected one per folder")
     check_fast_replay(clips)
     chosen = SpottingConfig(type="roiflow")
     for stage, grid in (("macro", MACRO_GRID), ("rest", REST_GRID)):
