@@ -78,7 +78,10 @@ CONTEXT_GRID: dict[str, tuple[float, ...]] = {
 #: Stage 5: the speech rule (everything else fixed), selected like stage 3, from off to most aggressive.
 SPEECH_GRID: dict[str, tuple[float, ...]] = {"speech_bumps": (0, 10, 8, 6, 5, 4, 3)}
 #: Stage 6: the "longer movement" rule on the displacement from rest, selected like stage 3.
-REST_GRID: dict[str, tuple[float, ...]] = {"rest_context_ratio": (0.0, 1.2, 0.9, 0.7, 0.5, 0.4, 0.3)}
+REST_GRID: dict[str, tuple[float, ...]] = {
+    "rest_context_ratio": (0.0, 1.2, 0.9, 0.7, 0.5, 0.4, 0.3),
+    "rest_context_min_px": (0.0, 0.3, 0.6, 1.0),
+}
 
 
 def record_motion(video: Path, overrides: Sequence[str] = ()) -> list[MotionSample]:
@@ -267,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"{len(args.clips_dir)} folder(s) but {len(args.cache)} --cache; expected one per folder")
     check_fast_replay(clips)
     print("current defaults:", json.dumps(_summary(score(clips, gt, SpottingConfig(type="roiflow")))))
-    rules_off = {**dict.fromkeys((*RULES_GRID, "context_ratio", *REST_GRID), 0.0), "speech_bumps": 0}
+    rules_off = {**dict.fromkeys((*RULES_GRID, "context_ratio", "rest_context_ratio"), 0.0), "speech_bumps": 0}
     chosen = SpottingConfig(type="roiflow").model_copy(update=rules_off)
     parser_stages = {"all": [("micro", MICRO_GRID), ("macro", MACRO_GRID)], "macro": [("macro", MACRO_GRID)]}
     stages = [] if args.rules_only else parser_stages[args.start]
@@ -299,6 +302,7 @@ def check_fast_replay(clips: Mapping[str, Sequence[MotionSample]]) -> None:
         context_ratio=0.5,
         speech_bumps=5,
         rest_context_ratio=0.5,
+        rest_context_min_px=0.3,
     )
     for video, samples in clips.items():
         fast_one = replay_curves(record_curves(samples, one.contrast_k_ms), one)
