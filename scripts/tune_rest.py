@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
 """Select the roiflow settings that use the displacement from rest, on the tuning set only.
 
-    .venv/bin/python scripts/tune_rest.py /tmp/gbench/clips/tune-ci --cache /tmp/gbench/tune-ci-rest.pkl
+    .venv/bin/python scripts/tune_rest.py /tmp/gbench/clips/tune-ci --cache /tmp/gbench/tune-ci-rest.pkl \
+        [/tmp/gbench/clips/tune-hold --cache /tmp/gbench/tune-hold-rest.pkl]
 
-Everything else stays at the current defaults (the micro pass, the rules). Two stages, each scored on the whole
-spotter with every rule on (the live spotter's output, replayed from recorded motion by
-``edge.train.replay.replay_fast``): first the macro pass (``macro_feature`` x ``macro_contrast_k_ms`` x
-``macro_threshold_sigma`` x ``macro_merge_gap_ms`` x ``macro_hysteresis``), then ``rest_context_ratio`` (from
-off to most aggressive). Rule fixed before any score was seen: best overall F1, ties to the fewest fields
-changed from the defaults, then to the earlier grid point. Use a cache recorded with the current motion stage (it holds
-``rest_px``): a cache from before it gives the rest feature nothing to work on.
+With several tuning sets (each folder followed by its own ``--cache``), every setting is scored on all of them
+pooled (one MEGC count over every clip); ``tune-hold`` adds held macro-expressions at 30 fps, which ``tune-ci``
+lacks (see docs/benchmarks.md).
+
+Everything else stays at the current defaults (the micro pass, the rules). Two stages, repeated while a round
+changes something (at most ``MAX_ROUNDS``), each scored on the whole spotter with every rule on (the live
+spotter's output, replayed from recorded motion by ``edge.train.replay.replay_fast``): first the macro pass
+(``macro_feature`` x ``macro_contrast_k_ms`` x ``macro_threshold_sigma`` x ``macro_merge_gap_ms`` x
+``macro_hysteresis``), then ``rest_context_ratio`` x ``rest_context_min_px`` (each from off to most aggressive).
+Rule fixed before any score was seen: best overall F1, ties to the fewest fields changed from the defaults, then
+to the earlier grid point. Use a cache recorded with the current motion stage (it holds ``rest_px``): a cache
+from before it gives the rest feature nothing to work on.
 """
 
 from __future__ import annotations
@@ -28,29 +34,38 @@ MACRO_GRID: dict[str, tuple[Any, ...]] = {
     "macro_merge_gap_ms": (200.0, 400.0),
     "macro_hysteresis": (0.0, 0.35, 0.5),
 }
-REST_GRID: dict[str, tuple[Any, ...]] = {"rest_context_ratio": (0.0, 1.2, 0.9, 0.7, 0.5, 0.4, 0.3)}
+#: Rounds of (macro stage, rule stage) at most; the search stops early when a round changes nothing.
+MAX_ROUNDS = 3
+REST_GRID: dict[str, tuple[Any, ...]] = {
+    "rest_context_ratio": (0.0, 1.2, 0.9, 0.7, 0.5, 0.4, 0.3),
+    "rest_context_min_px": (0.0, 0.3, 0.6, 1.0),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
-    from edge.evaluation.formats import read_intervals
     from edge.spotting.config import SpottingConfig
-    from edge.train.tuning import _summary, check_fast_replay, grid_search_rules, load_clips
+    from edge.train.tuning import _summary, check_fast_replay, grid_search_rules, load_sets
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("clips_dir", type=Path)
-    parser.add_argument("--cache", type=Path)
+    parser.add_argument("clips_dir", type=Path, nargs="+", help="tuning set folders (pooled)")
+    parser.add_argument("--cache", type=Path, action="append", default=[], help="one per folder, in order")
     parser.add_argument("--top", type=int, default=8)
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    clips = load_clips(args.clips_dir, args.cache)
-    gt = read_intervals(args.clips_dir / "ground_truth.csv")
+    clips, gt = load_sets(args.clips_dir, args.cache)
+    if clips is None:
+        parser.error(f"{len(args.clips_dir)} folder(s) but {len(args.cache)} --cache; expected one per folder")
     check_fast_replay(clips)
     chosen = SpottingConfig(type="roiflow")
-    for stage, grid in (("macro", MACRO_GRID), ("rest", REST_GRID)):
-        ranked = grid_search_rules(clips, gt, grid, chosen)
-        for point, report in ranked[: args.top]:
-            print(stage, json.dumps(point), json.dumps(_summary(report)), flush=True)
-        chosen = chosen.model_copy(update=ranked[0][0])
+    for round_ in range(1, MAX_ROUNDS + 1):  # coordinate search: the rule changes what the macro pass should be
+        before = chosen
+        for stage, grid in (("macro", MACRO_GRID), ("rest", REST_GRID)):
+            ranked = grid_search_rules(clips, gt, grid, chosen)
+            for point, report in ranked[: args.top]:
+                print(f"round {round_} {stage}", json.dumps(point), json.dumps(_summary(report)), flush=True)
+            chosen = chosen.model_copy(update=ranked[0][0])
+        if chosen == before:
+            break
     print("chosen:", json.dumps({n: getattr(chosen, n) for grid in (MACRO_GRID, REST_GRID) for n in grid}))
     return 0
 

@@ -120,6 +120,13 @@ class SpottingConfig(Section):
         "one before it by at least this share of the interval's own rise: the rise or the fall of an expression "
         "held still, which the t - k flow cannot see (0 = off).",
     )
+    rest_context_min_px: float = Field(
+        default=0.0,
+        ge=0,
+        le=20,
+        description="roiflow: ...and by at least this many px (the rule's floor: a faint micro-expression rises "
+        "by a fraction of a pixel, and the level around it drifts by as much; 0 = no floor).",
+    )
     speech_bumps: int = Field(
         default=10,
         ge=0,

@@ -131,7 +131,7 @@ class RoiFlowSpotter(Closeable):
             if not (self._two_pass and k > 0 and i.kind != "macro")
             and not is_blink(i, self._blink.flags, cfg.blink_max_frac, self._flow)
             and not in_longer_movement(i, self._flow, cfg.context_ms, cfg.context_ratio)
-            and not changes_rest(i, self._rest, cfg.context_ms, cfg.rest_context_ratio)
+            and not changes_rest(i, self._rest, cfg.context_ms, cfg.rest_context_ratio, cfg.rest_context_min_px)
             and not is_speech(i, self._flow, cfg.speech_bumps)
         ]
         if k == 0:

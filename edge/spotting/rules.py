@@ -78,14 +78,18 @@ def in_longer_movement(interval: Interval, flow: FlowHistory, context_ms: float,
     return max(before, after) >= ratio * own > 0
 
 
-def changes_rest(interval: Interval, rest: FlowHistory, context_ms: float, ratio: float) -> bool:
+def changes_rest(
+    interval: Interval, rest: FlowHistory, context_ms: float, ratio: float, min_change_px: float = 0.0
+) -> bool:
     """A micro interval after which the face did not come back to where it was before it (``ratio`` 0: off).
 
     ``rest`` holds the displacement from rest (``MotionSample.rest_px``). Before the onset and after the offset
     (``context_ms``, skipping the ``CONTEXT_SKIP_NS`` next to the interval) the face's mean displacement is
     compared when both lie in one reference epoch (``REST_EPOCH``, ``MotionSample.rest_epoch_ns``): a change
-    of at least ``ratio`` times the interval's own rise above the lower of the two is the rise or the fall of
-    an expression that is held still, which the t - k flow cannot tell from a brief one.
+    of at least ``ratio`` times the interval's own rise above the lower of the two, and at least
+    ``min_change_px``, is the rise or the fall of an expression that is held still, which the t - k flow cannot
+    tell from a brief one. The floor keeps faint micro-expressions: their rise is a fraction of a pixel, as
+    is the drift of the level around them.
     """
     if ratio <= 0 or interval.kind != "micro":
         return False
@@ -100,7 +104,7 @@ def changes_rest(interval: Interval, rest: FlowHistory, context_ms: float, ratio
         return False
     level_before, level_after = sum(before) / len(before), sum(after) / len(after)
     rise = rest.peak(interval.onset_ns, interval.offset_ns, regions) - min(level_before, level_after)
-    return rise > 0 and abs(level_after - level_before) >= ratio * rise
+    return rise > 0 and abs(level_after - level_before) >= max(ratio * rise, min_change_px)
 
 
 def frame_iou(a: Interval, b: Interval) -> float:

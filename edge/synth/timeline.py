@@ -45,6 +45,10 @@ class ClipSpec:
     jpeg_quality: int = 0  # 0 = no in-process JPEG round trip
     single_au_frac: float = 0.3
     clip_background: bool = False  # a blurred frame of ../shared/clips (if present) behind the face
+    #: Macro-expressions held still at apex for this share (drawn uniformly) of the time from apex to offset, the
+    #: way a posed or social smile rises, holds and relaxes; (0, 0) = the raised-cosine profile with no hold
+    #: (every benchmark set; drawing nothing keeps their clips identical).
+    macro_hold: tuple[float, float] = (0.0, 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +64,7 @@ class Event:
     amplitude: float  # peak displacement as a fraction of face width (blink: lid closure 0-1)
     cycle_hz: float = 0.0  # talking: jaw cycles per second
     fps: float = 100.0
+    hold: int = 0  # frames held at full intensity after the apex (the fall starts at apex + hold)
 
     @property
     def composite(self) -> str:
@@ -79,7 +84,10 @@ class Event:
             return ramp * 0.5 * (1.0 - math.cos(2.0 * math.pi * self.cycle_hz * (i - self.onset) / self.fps))
         if i <= self.apex:
             return 0.5 - 0.5 * math.cos(math.pi * (i - self.onset) / max(self.apex - self.onset, 1e-9))
-        return 0.5 + 0.5 * math.cos(math.pi * (i - self.apex) / max(self.offset - self.apex, 1e-9))
+        fall = self.apex + self.hold
+        if i <= fall:
+            return 1.0
+        return 0.5 + 0.5 * math.cos(math.pi * (i - fall) / max(self.offset - fall, 1e-9))
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +142,14 @@ def draw_expression(rng: np.random.Generator, spec: ClipSpec, kind: str) -> tupl
     return recipe, emotion, length, apex, float(rng.uniform(a_lo, a_hi))
 
 
+def draw_hold(rng: np.random.Generator, spec: ClipSpec, kind: str, length: int, apex: int) -> int:
+    """Frames a macro-expression holds at apex (:attr:`ClipSpec.macro_hold`); 0, drawing nothing, when off."""
+    lo, hi = spec.macro_hold
+    if kind != "macro" or hi <= 0:
+        return 0
+    return min(length - apex - 2, round((length - apex) * float(rng.uniform(lo, hi)))) if length - apex > 2 else 0
+
+
 def worst_case_seconds(spec: ClipSpec) -> float:
     """The clip length that fits the longest possible events and the gaps between them."""
     count = spec.n_micro + spec.n_macro + spec.n_talk
@@ -172,7 +188,10 @@ def plan_clip(spec: ClipSpec, seed: int) -> Plan:
     start = gap_min + int(gaps[0])
     for k, (kind, recipe, emotion, length, apex, amp) in enumerate(items):
         hz = float(rng.uniform(3.0, 5.0)) if kind == "talk" else 0.0
-        plan.events.append(Event(kind, recipe, emotion, start, start + apex, start + length, amp, hz, spec.fps))
+        hold = draw_hold(rng, spec, kind, length, apex)
+        plan.events.append(
+            Event(kind, recipe, emotion, start, start + apex, start + length, amp, hz, spec.fps, max(hold, 0))
+        )
         start += length + gap_min + int(gaps[k + 1])
     _add_blinks(plan, rng)
     add_head_motion(plan, rng)

@@ -127,7 +127,9 @@ def combine_passes(
             iv, flow, config.speech_bumps
         ):
             continue
-        if rest is not None and changes_rest(iv, rest, config.context_ms, config.rest_context_ratio):
+        if rest is not None and changes_rest(
+            iv, rest, config.context_ms, config.rest_context_ratio, config.rest_context_min_px
+        ):
             continue
         if k > 0 and repeats(iv, micro, config.cross_pass_iou):
             continue

@@ -7,7 +7,11 @@ every setting of a small grid (:func:`grid_search`), scored by the MEGC
 protocol. Run it on a tuning set only (``scripts/run_benchmark.py`` writes
 ``tune-ci``, seeds disjoint from every benchmark), never on a set you report::
 
-    python -m edge.train.tuning /tmp/gbench/clips/tune-ci --cache /tmp/gbench/tune-motion.pkl
+    python -m edge.train.tuning /tmp/gbench/clips/tune-ci --cache /tmp/gbench/tune-motion.pkl \
+        [/tmp/gbench/clips/tune-hold --cache /tmp/gbench/tune-hold-motion.pkl]
+
+With several tuning sets (each folder followed by its own ``--cache``) every setting is scored on all their
+clips pooled: ``tune-hold`` (30 fps, macro-expressions held at apex) covers what ``tune-ci`` lacks.
 
 The selection rule is fixed here, before any score is seen: highest overall F1
 (micro and macro pooled), ties broken by micro F1, then by closeness to the
@@ -74,7 +78,10 @@ CONTEXT_GRID: dict[str, tuple[float, ...]] = {
 #: Stage 5: the speech rule (everything else fixed), selected like stage 3, from off to most aggressive.
 SPEECH_GRID: dict[str, tuple[float, ...]] = {"speech_bumps": (0, 10, 8, 6, 5, 4, 3)}
 #: Stage 6: the "longer movement" rule on the displacement from rest, selected like stage 3.
-REST_GRID: dict[str, tuple[float, ...]] = {"rest_context_ratio": (0.0, 1.2, 0.9, 0.7, 0.5, 0.4, 0.3)}
+REST_GRID: dict[str, tuple[float, ...]] = {
+    "rest_context_ratio": (0.0, 1.2, 0.9, 0.7, 0.5, 0.4, 0.3),
+    "rest_context_min_px": (0.0, 0.3, 0.6, 1.0),
+}
 
 
 def record_motion(video: Path, overrides: Sequence[str] = ()) -> list[MotionSample]:
@@ -222,14 +229,33 @@ def load_clips(clips_dir: Path, cache: Path | None) -> dict[str, list[MotionSamp
     return clips
 
 
+def load_sets(
+    folders: Sequence[Path], caches: Sequence[Path]
+) -> tuple[dict[str, list[MotionSample]] | None, list[IntervalRow]]:
+    """Every folder's recorded motion and ground truth, pooled (clip names are unique across the sets); None
+    when ``caches`` is given but not one per folder."""
+    from edge.evaluation.formats import read_intervals
+
+    if caches and len(caches) != len(folders):
+        return None, []
+    clips: dict[str, list[MotionSample]] = {}
+    gt: list[IntervalRow] = []
+    for k, folder in enumerate(folders):
+        clips |= load_clips(folder, caches[k] if caches else None)
+        gt += read_intervals(folder / "ground_truth.csv")
+    return clips, gt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import json
 
-    from edge.evaluation.formats import read_intervals
-
     parser = argparse.ArgumentParser(description="grid-search the roiflow spotter on a tuning set")
-    parser.add_argument("clips_dir", type=Path, help="folder with <clip>.mp4 and ground_truth.csv")
-    parser.add_argument("--cache", type=Path, help="pickle of the recorded motion samples (written once)")
+    parser.add_argument(
+        "clips_dir", type=Path, nargs="+", help="folder(s) with <clip>.mp4 and ground_truth.csv (pooled)"
+    )
+    parser.add_argument(
+        "--cache", type=Path, action="append", default=[], help="pickle of a folder's recorded motion (one per folder)"
+    )
     parser.add_argument("--top", type=int, default=5, help="print this many best settings per stage")
     parser.add_argument(
         "--rules-only", action="store_true", help="keep the passes' current defaults; search stage 3 only"
@@ -237,13 +263,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--start", choices=("all", "macro"), default="all", help="macro: keep the micro pass's defaults (stage 2 on)"
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    clips = load_clips(args.clips_dir, args.cache)
-    gt = read_intervals(args.clips_dir / "ground_truth.csv")
+    clips, gt = load_sets(args.clips_dir, args.cache)
+    if clips is None:
+        parser.error(f"{len(args.clips_dir)} folder(s) but {len(args.cache)} --cache; expected one per folder")
     check_fast_replay(clips)
     print("current defaults:", json.dumps(_summary(score(clips, gt, SpottingConfig(type="roiflow")))))
-    rules_off = {**dict.fromkeys((*RULES_GRID, "context_ratio", *REST_GRID), 0.0), "speech_bumps": 0}
+    rules_off = {**dict.fromkeys((*RULES_GRID, "context_ratio", "rest_context_ratio"), 0.0), "speech_bumps": 0}
     chosen = SpottingConfig(type="roiflow").model_copy(update=rules_off)
     parser_stages = {"all": [("micro", MICRO_GRID), ("macro", MACRO_GRID)], "macro": [("macro", MACRO_GRID)]}
     stages = [] if args.rules_only else parser_stages[args.start]
@@ -275,6 +302,7 @@ def check_fast_replay(clips: Mapping[str, Sequence[MotionSample]]) -> None:
         context_ratio=0.5,
         speech_bumps=5,
         rest_context_ratio=0.5,
+        rest_context_min_px=0.3,
     )
     for video, samples in clips.items():
         fast_one = replay_curves(record_curves(samples, one.contrast_k_ms), one)

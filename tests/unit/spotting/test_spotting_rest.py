@@ -41,6 +41,15 @@ def test_held_expression_rule_drops_a_rise_and_a_fall_but_not_a_brief_movement()
     assert not changes_rest(_micro(30, 34), _history(rise, jump), 300.0, 0.5)
 
 
+def test_held_expression_rule_floor_spares_a_faint_micro_expression_on_a_drifting_face() -> None:
+    # a 0.4 px micro-expression while the level drifts by 0.3 px: the ratio alone (0.5 x 0.55 px rise) drops it
+    faint = [0.2] * 30 + [0.3, 0.6, 0.75, 0.5] + [0.5] * 30
+    assert changes_rest(_micro(30, 34), _history(faint), 300.0, 0.5)
+    assert not changes_rest(_micro(30, 34), _history(faint), 300.0, 0.5, min_change_px=0.6)
+    held = [0.2] * 30 + [0.5, 1.5, 2.5, 3.0] + [3.0] * 30  # a held smile's rise changes the level by 2.8 px
+    assert changes_rest(_micro(30, 34), _history(held), 300.0, 0.5, min_change_px=0.6)
+
+
 def test_macro_pass_sees_a_held_expression_on_the_rest_feature_only() -> None:
     n, onset, offset = 300, 120, 180  # 30 fps: 2 s held between a 0.1 s rise and a 0.1 s fall
     rng = np.random.default_rng(1)

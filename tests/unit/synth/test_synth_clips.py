@@ -151,3 +151,23 @@ def test_make_pairs_face_crops_and_labels() -> None:
         assert set(labels) >= {"aus", "emotion", "composite", "subject", "kind"}
         assert labels["composite"] in ("negative", "positive", "surprise", "")
     assert {p[2]["subject"] for p in pairs} == {"S01", "S02", "S03", "S04"}
+
+
+def test_held_macro_expressions_plateau_at_apex_and_leave_other_clips_alone() -> None:
+    spec = ClipSpec(fps=30.0, n_micro=1, n_macro=3, n_talk=0, macro_hold=(0.3, 0.8))
+    plan = plan_clip(spec, 7)
+    macros = [e for e in plan.events if e.kind == "macro"]
+    assert macros and all(e.hold > 0 for e in macros)
+    for e in macros:
+        held = [e.intensity(i) for i in range(e.apex, e.apex + e.hold + 1)]
+        assert held == [1.0] * len(held)  # still at apex for the whole hold
+        assert 0.0 < e.intensity(e.apex + e.hold + 1) < 1.0 or e.apex + e.hold + 1 >= e.offset  # then relaxes
+        assert e.intensity(e.offset) == 0.0
+    assert all(e.hold == 0 for e in plan.events if e.kind != "macro")
+    # the default (no hold) draws nothing more: the plan of every benchmark set is the one it always was
+    plain = plan_clip(replace(spec, macro_hold=(0.0, 0.0)), 7)
+    assert all(e.hold == 0 for e in plain.events)
+    unheld = plan_clip(replace(spec, n_macro=0), 7)
+    assert [(e.onset, e.apex, e.offset) for e in unheld.events] == [
+        (e.onset, e.apex, e.offset) for e in plan_clip(replace(spec, n_macro=0, macro_hold=(0.0, 0.0)), 7).events
+    ]

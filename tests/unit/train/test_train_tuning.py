@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -10,7 +12,7 @@ from edge.face.base import Quality
 from edge.motion.base import MotionSample
 from edge.spotting.config import SpottingConfig
 from edge.train.replay import blink_flags, flow_history, pass_keys, record_curves, replay_curves, replay_fast
-from edge.train.tuning import replay
+from edge.train.tuning import load_sets, replay
 
 from tests_support import mouth_curve, roi_samples
 
@@ -50,3 +52,20 @@ def test_tuning_fast_replay_matches_the_live_spotter() -> None:
         fast = replay_curves(record_curves(samples, cfg.contrast_k_ms), cfg)
         assert [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in fast] == live
     assert live == []  # min_flow_px above every bump: nothing
+
+
+def test_tuning_sets_are_pooled_one_cache_per_folder(tmp_path: Path) -> None:
+    folders, caches = [], []
+    for name in ("tune-a", "tune-b"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "ground_truth.csv").write_text(f"video,onset,offset,kind,label\n{name}_01,10,20,micro,AU1\n")
+        cache = tmp_path / f"{name}.pkl"
+        with cache.open("wb") as fh:
+            pickle.dump({f"{name}_01": [MotionSample(0, 0, False)]}, fh)
+        folders.append(folder)
+        caches.append(cache)
+    clips, gt = load_sets(folders, caches)
+    assert clips is not None and sorted(clips) == ["tune-a_01", "tune-b_01"]
+    assert [(row.video, row.onset, row.kind) for row in gt] == [("tune-a_01", 10, "micro"), ("tune-b_01", 10, "micro")]
+    assert load_sets(folders, caches[:1]) == (None, [])  # a cache for one folder of two is refused
