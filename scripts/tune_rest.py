@@ -8,11 +8,12 @@ With several tuning sets (each folder followed by its own ``--cache``), every se
 pooled (one MEGC count over every clip); ``tune-hold`` adds held macro-expressions at 30 fps, which ``tune-ci``
 lacks (see docs/benchmarks.md).
 
-Everything else stays at the current defaults (the micro pass, the rules). Two stages, repeated while a round
-changes something (at most ``MAX_ROUNDS``), each scored on the whole spotter with every rule on (the live
+Everything else stays at the current defaults (the other rules, onset/offset shifts). Three stages, repeated
+while a round changes something (at most ``MAX_ROUNDS``), each scored on the whole spotter with every rule on (the live
 spotter's output, replayed from recorded motion by ``edge.train.replay.replay_fast``): first the macro pass
 (``macro_feature`` x ``macro_contrast_k_ms`` x ``macro_threshold_sigma`` x ``macro_merge_gap_ms`` x
-``macro_hysteresis``), then ``rest_context_ratio`` x ``rest_context_min_px`` (each from off to most aggressive).
+``macro_hysteresis``), then ``rest_context_ratio`` x ``rest_context_min_px`` (each from off to most aggressive),
+then the micro pass (``threshold_sigma`` x ``hysteresis`` x ``contrast_k_ms`` x ``min_flow_px``).
 Rule fixed before any score was seen: best overall F1, ties to the fewest fields changed from the defaults, then
 to the earlier grid point. Use a cache recorded with the current motion stage (it holds ``rest_px``): a cache
 from before it gives the rest feature nothing to work on.
@@ -34,7 +35,15 @@ MACRO_GRID: dict[str, tuple[Any, ...]] = {
     "macro_merge_gap_ms": (200.0, 400.0),
     "macro_hysteresis": (0.0, 0.35, 0.5),
 }
-#: Rounds of (macro stage, rule stage) at most; the search stops early when a round changes nothing.
+#: The micro pass, scored like the others on the whole spotter with every rule on (the rules now remove most of
+#: what a lower threshold adds; ``edge.train.tuning`` selects it with the rules off).
+MICRO_GRID: dict[str, tuple[Any, ...]] = {
+    "threshold_sigma": (3.0, 3.5, 4.0, 5.0),
+    "hysteresis": (0.2, 0.3, 0.4),
+    "contrast_k_ms": (250.0, 350.0),
+    "min_flow_px": (0.15, 0.25),
+}
+#: Rounds of (macro stage, rule stage, micro stage) at most; the search stops early when a round changes nothing.
 MAX_ROUNDS = 3
 REST_GRID: dict[str, tuple[Any, ...]] = {
     "rest_context_ratio": (0.0, 1.2, 0.9, 0.7, 0.5, 0.4, 0.3),
@@ -59,14 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     chosen = SpottingConfig(type="roiflow")
     for round_ in range(1, MAX_ROUNDS + 1):  # coordinate search: the rule changes what the macro pass should be
         before = chosen
-        for stage, grid in (("macro", MACRO_GRID), ("rest", REST_GRID)):
+        for stage, grid in (("macro", MACRO_GRID), ("rest", REST_GRID), ("micro", MICRO_GRID)):
             ranked = grid_search_rules(clips, gt, grid, chosen)
             for point, report in ranked[: args.top]:
                 print(f"round {round_} {stage}", json.dumps(point), json.dumps(_summary(report)), flush=True)
             chosen = chosen.model_copy(update=ranked[0][0])
         if chosen == before:
             break
-    print("chosen:", json.dumps({n: getattr(chosen, n) for grid in (MACRO_GRID, REST_GRID) for n in grid}))
+    print("chosen:", json.dumps({n: getattr(chosen, n) for grid in (MACRO_GRID, REST_GRID, MICRO_GRID) for n in grid}))
     return 0
 
 

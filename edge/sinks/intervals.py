@@ -27,6 +27,29 @@ def _drop_rows(path: Path, keep: Callable[[str], bool], *, header: bool = False)
     return len(lines) - len(kept)
 
 
+def _upgrade_header(path: Path) -> None:
+    """Bring an ``intervals.csv`` written by an older Glimpse (fewer trailing columns) to :data:`INTERVAL_COLUMNS`.
+
+    Old rows get the new columns empty (unknown: ``glimpse eval`` keeps a row whose ``truncated`` is empty, as it
+    did before the column existed). A file with any other header is not ours to extend: SinkError.
+    """
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = tuple(next(csv.reader(lines[:1]), []))
+    if header == INTERVAL_COLUMNS:
+        return
+    if not header or header != INTERVAL_COLUMNS[: len(header)]:
+        raise SinkError(
+            f"{shown(str(path))} has the columns {list(header)!r}, not glimpse analyze's; expected "
+            f"{list(INTERVAL_COLUMNS)!r}: use another --out directory or --overwrite"
+        )
+    pad = len(INTERVAL_COLUMNS) - len(header)
+    rows = [INTERVAL_COLUMNS, *(tuple(row) + ("",) * pad for row in csv.reader(lines[1:]) if row)]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
 def _csv_video(line: str) -> str:
     return next(csv.reader([line]), [""])[0]
 
@@ -60,6 +83,7 @@ class IntervalFileSink(SinkBase):
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
             if not overwrite:
+                _upgrade_header(self.csv_path)
                 self.replaced = _drop_rows(self.csv_path, lambda line: _csv_video(line) != video, header=True)
                 if source is not None:
                     _drop_rows(self.jsonl_path, lambda line: _event_source(line) != source)

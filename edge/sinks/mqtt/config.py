@@ -99,6 +99,11 @@ class MqttConfig(Section):
             )
         if self.password_file is not None and self.password_credential:
             raise ValueError("set password_file or password_credential, not both")
+        if (self.password_file is not None or self.password_credential) and not self.username:
+            raise ValueError(
+                "a password is configured but username is empty, so it would never be sent; expected mqtt.username "
+                "set too (or no password)"
+            )
         return self
 
     def password(self, environ: Mapping[str, str] | None = None) -> str | None:

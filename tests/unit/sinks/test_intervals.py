@@ -6,6 +6,9 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
+
+from edge.errors import SinkError
 from edge.sinks.intervals import IntervalFileSink
 
 from tests_support import make_event
@@ -49,3 +52,22 @@ def test_a_video_named_like_the_header_keeps_the_header(tmp_path: Path) -> None:
     _write(tmp_path, "video", ["negative"])
     _write(tmp_path, "video", ["positive"])
     assert _rows(tmp_path) == [("video", "positive")]
+
+
+def test_a_csv_from_before_the_truncated_column_is_extended_not_garbled(tmp_path: Path) -> None:
+    old = "video,onset,apex,offset,kind,label,confidence,duration_ms\nold,10,12,20,micro,negative,0.9000,100.0\n"
+    (tmp_path / "intervals.csv").write_text(old, encoding="utf-8")
+    _write(tmp_path, "new", ["positive"])
+    with (tmp_path / "intervals.csv").open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0][-1] == "truncated" and {len(row) for row in rows} == {len(rows[0])}  # one layout for every row
+    assert rows[1][:2] == ["old", "10"] and rows[1][-1] == ""  # unknown for the old row, which eval keeps
+    assert rows[2][0] == "new" and rows[2][-1] == "0"
+
+
+def test_a_foreign_csv_is_refused_and_left_alone(tmp_path: Path) -> None:
+    foreign = "id,score\n1,0.5\n"
+    (tmp_path / "intervals.csv").write_text(foreign, encoding="utf-8")
+    with pytest.raises(SinkError, match="--overwrite"):
+        _write(tmp_path, "new", ["positive"])
+    assert (tmp_path / "intervals.csv").read_text(encoding="utf-8") == foreign

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from edge.config import validate
 from edge.errors import ConfigError, SinkError
@@ -20,18 +21,18 @@ def test_password_from_systemd_credential(tmp_path: Path) -> None:
 
 def test_password_from_file_and_none(tmp_path: Path) -> None:
     (tmp_path / "pw").write_text("abc")
-    assert MqttConfig(password_file=tmp_path / "pw").password({}) == "abc"
+    assert MqttConfig(username="u", password_file=tmp_path / "pw").password({}) == "abc"
     assert MqttConfig().password({}) is None
 
 
 def test_missing_credentials_directory_says_what_to_do() -> None:
     with pytest.raises(SinkError, match="LoadCredential"):
-        MqttConfig(password_credential="mqtt").password({})
+        MqttConfig(username="u", password_credential="mqtt").password({})
 
 
 def test_missing_password_file_is_a_sink_error(tmp_path: Path) -> None:
     with pytest.raises(SinkError, match="cannot read MQTT password"):
-        MqttConfig(password_file=tmp_path / "nope").password({})
+        MqttConfig(username="u", password_file=tmp_path / "nope").password({})
 
 
 def test_validation_errors_name_the_key() -> None:
@@ -52,3 +53,10 @@ def test_client_gets_will_credentials_and_tls_errors(tmp_path: Path) -> None:
     bad_tls = MqttConfig(tls={"enabled": True, "ca_file": tmp_path / "missing-ca.pem"})
     with pytest.raises(SinkError, match=r"mqtt\.tls"):
         make_client(bad_tls, "dev")
+
+
+def test_a_password_without_a_username_is_refused_not_silently_unused(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="username"):
+        MqttConfig(password_file=tmp_path / "pw")
+    with pytest.raises(ValidationError, match="username"):
+        MqttConfig(password_credential="mqtt-password")
