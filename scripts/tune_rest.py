@@ -50,6 +50,8 @@ REST_GRID: dict[str, tuple[Any, ...]] = {
     "rest_context_min_px": (0.0, 0.3, 0.6, 1.0),
 }
 
+GRIDS: dict[str, dict[str, tuple[Any, ...]]] = {"macro": MACRO_GRID, "rest": REST_GRID, "micro": MICRO_GRID}
+
 
 def main(argv: list[str] | None = None) -> int:
     from edge.spotting.config import SpottingConfig
@@ -59,8 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("clips_dir", type=Path, nargs="+", help="tuning set folders (pooled)")
     parser.add_argument("--cache", type=Path, action="append", default=[], help="one per folder, in order")
     parser.add_argument("--top", type=int, default=8)
+    parser.add_argument(
+        "--stages",
+        default="macro,rest,micro",
+        help="comma-separated stages to search, in order (macro, rest, micro); the others keep the defaults",
+    )
     args = parser.parse_intermixed_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stages = [name.strip() for name in args.stages.split(",") if name.strip()]
+    if not stages or any(name not in GRIDS for name in stages):
+        parser.error(f"--stages {args.stages!r}; expected a comma-separated subset of {sorted(GRIDS)}")
     clips, gt = load_sets(args.clips_dir, args.cache)
     if clips is None:
         parser.error(f"{len(args.clips_dir)} folder(s) but {len(args.cache)} --cache; expected one per folder")
@@ -68,14 +78,15 @@ def main(argv: list[str] | None = None) -> int:
     chosen = SpottingConfig(type="roiflow")
     for round_ in range(1, MAX_ROUNDS + 1):  # coordinate search: the rule changes what the macro pass should be
         before = chosen
-        for stage, grid in (("macro", MACRO_GRID), ("rest", REST_GRID), ("micro", MICRO_GRID)):
+        for stage in stages:
+            grid = GRIDS[stage]
             ranked = grid_search_rules(clips, gt, grid, chosen)
             for point, report in ranked[: args.top]:
                 print(f"round {round_} {stage}", json.dumps(point), json.dumps(_summary(report)), flush=True)
             chosen = chosen.model_copy(update=ranked[0][0])
         if chosen == before:
             break
-    print("chosen:", json.dumps({n: getattr(chosen, n) for grid in (MACRO_GRID, REST_GRID, MICRO_GRID) for n in grid}))
+    print("chosen:", json.dumps({n: getattr(chosen, n) for stage in stages for n in GRIDS[stage]}))
     return 0
 
 

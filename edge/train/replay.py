@@ -25,22 +25,27 @@ class _Recorder:
         from edge.spotting.roiflow import ContrastPass
 
         segments: list[list[tuple[int, int, Any, Any]]] = [[]]
+        names: list[tuple[str, ...]] = [()]
 
         class Spotter(ContrastPass):
             def _decide(self, point: Any, contrast: Any, z: Any) -> list[Interval]:
                 segments[-1].append((point.index, point.t_ns, contrast, z))
+                names[-1] = self._names
                 return []
 
             def reset(self) -> None:
                 super().reset()
                 if segments[-1]:
                     segments.append([])
+                    names.append(())
 
         self.spotter = Spotter(config, feature)
         self.segments = segments
+        self.names = names
 
 
-Curves = list[tuple[Any, Any, Any, Any]]  # per track segment: index [n], t_ns [n], contrast [n, R], z [n, R]
+#: Per track segment: index [n], t_ns [n], contrast [n, R], z [n, R] and the R region names (the pass's columns).
+Curves = list[tuple[Any, Any, Any, Any, tuple[str, ...]]]
 
 
 def record_curves(samples: Sequence[MotionSample], contrast_k_ms: float, feature: str = "flow") -> Curves:
@@ -57,8 +62,9 @@ def record_curves(samples: Sequence[MotionSample], contrast_k_ms: float, feature
             np.array([p[1] for p in seg]),
             np.stack([p[2] for p in seg]),
             np.stack([p[3] for p in seg]),
+            names,
         )
-        for seg in rec.segments
+        for seg, names in zip(rec.segments, rec.names, strict=True)
         if seg
     ]
 
@@ -77,15 +83,33 @@ def replay_curves_timed(curves: Curves, config: SpottingConfig) -> list[tuple[tu
 
     out: list[tuple[tuple[int, float], Interval]] = []
     thr, k_ns = config.threshold_sigma, int(config.contrast_k_ms * 1e6)
-    for seg, (index, t_ns, contrast, z) in enumerate(curves):
-        score = np.where(contrast < config.min_flow_px, 0.0, z).max(axis=1)
+    low = thr * config.hysteresis
+    for seg, (index, t_ns, contrast, z, names) in enumerate(curves):
+        masked = np.where(contrast < config.min_flow_px, 0.0, z)
+        score = masked.max(axis=1)
+        active = masked > low  # the regions each point adds to a run it extends, as the live pass records them
         emit = np.searchsorted(t_ns, t_ns + k_ns, side="left")  # the sample that makes each point scorable
-        runs = RunTracker(config, thr, thr * config.hysteresis)
+        runs = RunTracker(config, thr, low)
+        found: list[tuple[tuple[int, float], Interval]] = []
         for j, (i, t, s) in enumerate(zip(index.tolist(), t_ns.tolist(), score.tolist(), strict=True)):
             when = float(t_ns[emit[j]]) if emit[j] < len(t_ns) else math.inf
-            out += [((seg, when), iv) for iv in runs.push(i, t, s)]
-        out += [((seg, math.inf), iv) for iv in runs.flush()]
+            found += [((seg, when), iv) for iv in runs.push(i, t, s, (str(j),))]  # a run collects its points
+        found += [((seg, math.inf), iv) for iv in runs.flush()]
+        out += [(when, _named(iv, active, names)) for when, iv in found]
     return out
+
+
+def _named(interval: Interval, active: Any, names: tuple[str, ...]) -> Interval:
+    """``interval`` with the names of the regions active at the points it collected (its ``regions`` hold their
+    row numbers), as :class:`~edge.spotting.roiflow.ContrastPass` names them."""
+    from dataclasses import replace
+
+    from edge.spotting.roiflow import REST_SUFFIX
+
+    rows = [int(r) for r in interval.regions]
+    on = active[rows].any(axis=0)
+    regions = sorted({n.removesuffix(REST_SUFFIX) for n, a in zip(names, on.tolist(), strict=True) if a})
+    return replace(interval, regions=tuple(regions))
 
 
 def flow_history(samples: Sequence[MotionSample], rest: bool = False) -> FlowHistory:

@@ -312,9 +312,9 @@ def check_fast_replay(clips: Mapping[str, Sequence[MotionSample]]) -> None:
             raise RuntimeError(f"fast replay differs from the spotter on {video!r}; expected identical intervals")
 
 
-def _key(intervals: Sequence[Interval]) -> list[tuple[int, int, int, str, bool]]:
-    """What scoring sees of an interval (regions and track id are not recorded by the fast replay)."""
-    return [(i.onset_index, i.apex_index, i.offset_index, i.kind, i.truncated) for i in intervals]
+def _key(intervals: Sequence[Interval]) -> list[tuple[int, int, int, str, bool, tuple[str, ...]]]:
+    """What scoring and the rules see of an interval (the track id is not recorded by the fast replay)."""
+    return [(i.onset_index, i.apex_index, i.offset_index, i.kind, i.truncated, i.regions) for i in intervals]
 
 
 def _summary(report: SpottingReport) -> dict[str, object]:
