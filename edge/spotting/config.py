@@ -16,8 +16,11 @@ class SpottingConfig(Section):
     ``blink_max_frac``, ``cross_pass_iou``, ``context_ratio``/``context_ms`` and ``speech_bumps``) were chosen by
     ``python -m edge.train.tuning`` on the generated ``tune-ci`` set (seeds 3000-3011), the learned spotter's
     ``learned_threshold`` and ``smooth_ms`` by ``scripts/tune_learned.py``, and the macro pass's feature, k,
-    threshold, merge gap and hysteresis with ``rest_context_ratio`` by ``scripts/tune_rest.py``, on the same set;
-    never on a benchmark set or the real dev set; see docs/benchmarks.md.
+    threshold, merge gap and hysteresis by ``scripts/tune_rest.py``, on the same set. The held-expression rule
+    (``rest_context_ratio``, ``rest_context_min_px``) and the micro pass's ``threshold_sigma`` and ``hysteresis``
+    were then chosen by ``scripts/tune_rest.py --stages rest,micro`` on ``tune-ci`` pooled with ``tune-hold``
+    (30 fps, macro-expressions held at apex; seeds 7000-7007). Never on a benchmark set or the real dev set; see
+    docs/benchmarks.md.
     """
 
     type: Literal["roiflow", "learned"] = Field(
@@ -112,7 +115,7 @@ class SpottingConfig(Section):
         "(0 = off).",
     )
     rest_context_ratio: float = Field(
-        default=0.0,
+        default=0.5,
         ge=0,
         le=10,
         description="roiflow: drop a micro interval when the face did not come back to where it was before it: its "
@@ -121,7 +124,7 @@ class SpottingConfig(Section):
         "held still, which the t - k flow cannot see (0 = off).",
     )
     rest_context_min_px: float = Field(
-        default=0.0,
+        default=0.6,
         ge=0,
         le=20,
         description="roiflow: ...and by at least this many px (the rule's floor: a faint micro-expression rises "
@@ -145,7 +148,7 @@ class SpottingConfig(Section):
         "or a new face track).",
     )
     threshold_sigma: float = Field(
-        default=4.0,
+        default=3.0,
         gt=0,
         le=100,
         description="roiflow: a run starts where a region's contrast exceeds this many noise sigmas.",
@@ -157,7 +160,7 @@ class SpottingConfig(Section):
         description="roiflow: contrast below this (px) never counts, whatever the noise (a still face).",
     )
     hysteresis: float = Field(
-        default=0.2,
+        default=0.4,
         gt=0,
         le=1,
         description="A run extends (onset back, offset forward) while the score stays above threshold * this.",
