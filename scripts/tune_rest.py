@@ -62,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, action="append", default=[], help="one per folder, in order")
     parser.add_argument("--top", type=int, default=8)
     parser.add_argument(
+        "--macro-features",
+        default=",".join(MACRO_GRID["macro_feature"]),
+        help="comma-separated macro_feature values the macro stage may choose (e.g. flow)",
+    )
+    parser.add_argument(
         "--stages",
         default="macro,rest,micro",
         help="comma-separated stages to search, in order (macro, rest, micro); the others keep the defaults",
@@ -71,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     stages = [name.strip() for name in args.stages.split(",") if name.strip()]
     if not stages or any(name not in GRIDS for name in stages):
         parser.error(f"--stages {args.stages!r}; expected a comma-separated subset of {sorted(GRIDS)}")
+    features = tuple(f.strip() for f in args.macro_features.split(",") if f.strip())
+    if not features or any(f not in MACRO_GRID["macro_feature"] for f in features):
+        parser.error(f"--macro-features {args.macro_features!r}; expected a subset of {MACRO_GRID['macro_feature']}")
+    GRIDS["macro"] = {**MACRO_GRID, "macro_feature": features}
     clips, gt = load_sets(args.clips_dir, args.cache)
     if clips is None:
         parser.error(f"{len(args.clips_dir)} folder(s) but {len(args.cache)} --cache; expected one per folder")

@@ -35,6 +35,10 @@ class FaceObservation:
     ``aligned_landmarks`` in aligned-crop pixels (468 x 2). Both, like
     ``aligned``, stay inside the analysis stage: they never reach an event.
     ``transform`` is the 2x3 similarity mapping frame to aligned crop.
+    ``frame`` is the frame's gray image itself (a reference, not a copy) when
+    the tracker's crop is a warp of it by ``transform``: the motion stage
+    re-warps an earlier frame with a later transform from it
+    (:mod:`edge.motion.rewarp`). It never leaves the analysis stage either.
     """
 
     frame_index: int
@@ -49,6 +53,7 @@ class FaceObservation:
     pose_deg: tuple[float, float, float] | None = None
     box: tuple[float, float, float, float] | None = None
     quality: frozenset[Quality] = frozenset()
+    frame: GrayImage | None = None
 
     @property
     def usable(self) -> bool:

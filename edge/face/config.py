@@ -72,8 +72,10 @@ class FaceConfig(Section):
         description="How faces are followed between keyframes: 'full' follows 20 points spread over the face "
         "(mouth corners, chin and jaw included) with LK on the full frame; 'fast' follows 12 rigid points (eye "
         "corners, nose, forehead) on the frame at half resolution: about 0.4-0.5 ms less per frame at 24 fps and "
-        "fewer forced keyframes (talking no longer breaks the fit), but the spotter defaults were tuned with "
-        "'full' and generated spotting F1 drops with 'fast' until they are re-tuned (docs/benchmarks.md).",
+        "fewer forced keyframes (talking no longer breaks the fit). With motion.reference='current' and the "
+        "spotter re-selected for it, 'fast' scores as well as 'full' on the generated tuning sets "
+        "(firmware_config/profiles/still-face.toml); with the defaults it changes what is found "
+        "(docs/benchmarks.md).",
     )
     flow_max_error_px: float = Field(
         default=1.5,

@@ -331,6 +331,7 @@ class MediaPipeTracker(Closeable):
             pose_deg=pose,
             box=box,
             quality=self._quality(frame, landmarks, pose, box),
+            frame=frame.gray,
         )
 
     def _quality(

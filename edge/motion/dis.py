@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from edge.closing import Closeable
 from edge.face.base import FaceObservation, Quality
-from edge.motion import rois
+from edge.motion import rewarp, rois
 from edge.motion.base import FlowField, MotionSample
 from edge.motion.baseline import RestDisplacement
 from edge.motion.config import MotionConfig
@@ -40,6 +40,7 @@ class _Slots:
 class _Past:
     t_ns: int
     crop: GrayImage
+    patch: rewarp.Patch | None = None  # the frame around it, to re-warp with a later transform
 
 
 class DisMotionAnalyzer(Closeable):
@@ -81,11 +82,19 @@ class DisMotionAnalyzer(Closeable):
             self._track = face.track_id
         crop = face.aligned
         ref = self._reference(face.t_ns)
-        self._remember(face.t_ns, crop)
+        frame, transform = face.frame, face.transform
+        if self._config.reference != "current" or frame is None or transform is None:
+            frame = transform = None  # compare with the crop as the face stage aligned it
+        self._remember(
+            face.t_ns, crop, None if frame is None or transform is None else rewarp.cut(frame, transform, len(crop))
+        )
         rest = {} if self._rest is None else self._rest.update(face.t_ns, crop, lambda: self._box_map(face, crop))
         if ref is None or ref.crop.shape != crop.shape:
             return MotionSample(face.frame_index, face.t_ns, False, track_id=face.track_id, quality=face.quality)
-        sample = self._sample(face, self._dis.calc(ref.crop, crop, None))
+        before = ref.crop
+        if transform is not None and ref.patch is not None:  # the t - k face through t's alignment (edge.motion.rewarp)
+            before = rewarp.warp(ref.patch, transform, len(crop))
+        sample = self._sample(face, self._dis.calc(before, crop, None))
         if self._rest is None or not rest:
             return sample
         return replace(sample, rest_px=rest, rest_epoch_ns=self._rest.epoch_ns)
@@ -109,10 +118,10 @@ class DisMotionAnalyzer(Closeable):
         age = t_ns - best.t_ns
         return best if age <= self._k_ns * (1.0 + self._config.k_tolerance) else None
 
-    def _remember(self, t_ns: int, crop: GrayImage) -> None:
+    def _remember(self, t_ns: int, crop: GrayImage, patch: rewarp.Patch | None = None) -> None:
         if self._ring and t_ns <= self._ring[-1].t_ns:
             self._ring.clear()  # time went backwards: a new stream
-        self._ring.append(_Past(t_ns, crop))
+        self._ring.append(_Past(t_ns, crop, patch))
         horizon = t_ns - int(self._k_ns * (1.0 + self._config.k_tolerance))
         while len(self._ring) > 1 and self._ring[1].t_ns <= horizon:
             self._ring.popleft()

@@ -19,8 +19,10 @@ class SpottingConfig(Section):
     threshold, merge gap and hysteresis by ``scripts/tune_rest.py``, on the same set. The held-expression rule
     (``rest_context_ratio``, ``rest_context_min_px``) and the micro pass's ``threshold_sigma`` and ``hysteresis``
     were then chosen by ``scripts/tune_rest.py --stages rest,micro`` on ``tune-ci`` pooled with ``tune-hold``
-    (30 fps, macro-expressions held at apex; seeds 7000-7007). Never on a benchmark set or the real dev set; see
-    docs/benchmarks.md.
+    (30 fps, macro-expressions held at apex; seeds 7000-7007). Never on a benchmark set or the real dev set (the
+    dev set only vetoed two proposals, disclosed in docs/benchmarks.md). ``firmware_config/profiles/still-face.toml``
+    holds the settings re-selected the same way for the one-alignment flow (``motion.reference = "current"``) and
+    ``face.follow = "fast"``.
     """
 
     type: Literal["roiflow", "learned"] = Field(
@@ -76,8 +78,8 @@ class SpottingConfig(Section):
         ge=0,
         le=1,
         description="roiflow: hysteresis of the macro pass (0 = the shared hysteresis). A macro run ends earlier "
-        "with a higher floor: 0.5 won on tune-ci, and the displacement from rest, which stays up until the face "
-        "settles, needs it most.",
+        "with a higher floor; the displacement from rest (macro_feature rest/both), which stays up until the face "
+        "settles, needs that most.",
     )
     macro_threshold_sigma: float = Field(
         default=4.0, gt=0, le=100, description="roiflow: threshold_sigma of the macro pass."

@@ -293,7 +293,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def check_fast_replay(clips: Mapping[str, Sequence[MotionSample]]) -> None:
     """The fast replay must give exactly the live spotter's intervals (one pass, and both passes with the rules)."""
-    one = SpottingConfig(type="roiflow", macro_contrast_k_ms=0.0, blink_max_frac=0.0, context_ratio=0.0, speech_bumps=0)
+    one = SpottingConfig(
+        type="roiflow",
+        macro_contrast_k_ms=0.0,
+        blink_max_frac=0.0,
+        context_ratio=0.0,
+        speech_bumps=0,
+        rest_context_ratio=0.0,
+    )  # one pass, no rule: what replay_curves replays
     both = SpottingConfig(
         type="roiflow",
         macro_feature="rest",

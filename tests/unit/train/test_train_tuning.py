@@ -12,7 +12,7 @@ from edge.face.base import Quality
 from edge.motion.base import MotionSample
 from edge.spotting.config import SpottingConfig
 from edge.train.replay import blink_flags, flow_history, pass_keys, record_curves, replay_curves, replay_fast
-from edge.train.tuning import load_sets, replay
+from edge.train.tuning import check_fast_replay, load_sets, replay
 
 from tests_support import mouth_curve, roi_samples
 
@@ -52,6 +52,7 @@ def test_tuning_fast_replay_matches_the_live_spotter() -> None:
         fast = replay_curves(record_curves(samples, cfg.contrast_k_ms), cfg)
         assert [(i.onset_index, i.apex_index, i.offset_index, i.kind) for i in fast] == live
     assert live == []  # min_flow_px above every bump: nothing
+    check_fast_replay({"long": long, "short": samples})  # what the tuning scripts assert before every search
 
 
 def test_tuning_sets_are_pooled_one_cache_per_folder(tmp_path: Path) -> None:
