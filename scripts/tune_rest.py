@@ -62,6 +62,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, action="append", default=[], help="one per folder, in order")
     parser.add_argument("--top", type=int, default=8)
     parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="configuration override for recording motion (e.g. face.follow=fast); a cache holds what it was "
+        "recorded with",
+    )
+    parser.add_argument(
         "--macro-features",
         default=",".join(MACRO_GRID["macro_feature"]),
         help="comma-separated macro_feature values the macro stage may choose (e.g. flow)",
@@ -80,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     if not features or any(f not in MACRO_GRID["macro_feature"] for f in features):
         parser.error(f"--macro-features {args.macro_features!r}; expected a subset of {MACRO_GRID['macro_feature']}")
     GRIDS["macro"] = {**MACRO_GRID, "macro_feature": features}
-    clips, gt = load_sets(args.clips_dir, args.cache)
+    clips, gt = load_sets(args.clips_dir, args.cache, args.overrides)
     if clips is None:
         parser.error(f"{len(args.clips_dir)} folder(s) but {len(args.cache)} --cache; expected one per folder")
     check_fast_replay(clips)

@@ -213,15 +213,16 @@ def grid_search_rules(
     return sorted(results, key=key)
 
 
-def load_clips(clips_dir: Path, cache: Path | None) -> dict[str, list[MotionSample]]:
-    """Recorded motion of every mp4 in ``clips_dir`` (from ``cache`` when it exists)."""
+def load_clips(clips_dir: Path, cache: Path | None, overrides: Sequence[str] = ()) -> dict[str, list[MotionSample]]:
+    """Recorded motion of every mp4 in ``clips_dir`` (from ``cache`` when it exists; else recorded with the
+    configuration ``overrides``, e.g. ``face.follow=fast``)."""
     if cache is not None and cache.is_file():
         with cache.open("rb") as fh:
             loaded: dict[str, list[MotionSample]] = pickle.load(fh)  # our own file, written below
         return loaded
     clips = {}
     for video in sorted(clips_dir.glob("*.mp4")):
-        clips[video.stem] = record_motion(video)
+        clips[video.stem] = record_motion(video, overrides)
         logger.info("recorded %s: %d samples", video.stem, len(clips[video.stem]))
     if cache is not None:
         with cache.open("wb") as fh:
@@ -230,7 +231,7 @@ def load_clips(clips_dir: Path, cache: Path | None) -> dict[str, list[MotionSamp
 
 
 def load_sets(
-    folders: Sequence[Path], caches: Sequence[Path]
+    folders: Sequence[Path], caches: Sequence[Path], overrides: Sequence[str] = ()
 ) -> tuple[dict[str, list[MotionSample]] | None, list[IntervalRow]]:
     """Every folder's recorded motion and ground truth, pooled (clip names are unique across the sets); None
     when ``caches`` is given but not one per folder."""
@@ -241,7 +242,7 @@ def load_sets(
     clips: dict[str, list[MotionSample]] = {}
     gt: list[IntervalRow] = []
     for k, folder in enumerate(folders):
-        clips |= load_clips(folder, caches[k] if caches else None)
+        clips |= load_clips(folder, caches[k] if caches else None, overrides)
         gt += read_intervals(folder / "ground_truth.csv")
     return clips, gt
 
