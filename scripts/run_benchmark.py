@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import logging
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -80,15 +82,18 @@ def generate(name: str, clips_dir: Path) -> tuple[list[Path], Path]:
     return videos, gt
 
 
-def analyze(video: Path, spotter: str) -> tuple[list[tuple[object, ...]], dict[str, Any]]:
-    """Prediction rows of one clip (``glimpse analyze``'s intervals.csv layout) and its run stats."""
+def analyze(
+    video: Path, spotter: str, overrides: Sequence[str] = ()
+) -> tuple[list[tuple[object, ...]], dict[str, Any]]:
+    """Prediction rows of one clip (``glimpse analyze``'s intervals.csv layout) and its run stats; ``overrides``
+    are ``--set KEY=VALUE`` settings (e.g. a profile's)."""
     from edge.capture.registry import open_source
     from edge.config.loader import apply_overrides, validate
     from edge.metrics import Metrics
     from edge.offline import run_sequential
     from edge.stages import build_analyzer
 
-    config = validate(apply_overrides({}, [f"spotting.type={spotter}"]))
+    config = validate(apply_overrides({}, [f"spotting.type={spotter}", *overrides]))
     analyzer = build_analyzer(config, video.name, Metrics())
     events: list[Any] = []  # every event (the summary keeps only the latest ones)
     try:
@@ -113,31 +118,35 @@ def analyze(video: Path, spotter: str) -> tuple[list[tuple[object, ...]], dict[s
     return rows, stats
 
 
-def run(preset: str, spotter: str, out: Path) -> dict[str, Any]:
-    """Generate, analyze and score; return the JSON report (also written to ``out``)."""
+def run(preset: str, spotter: str, out: Path, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """Generate, analyze and score; return the JSON report (also written to ``out``; with ``overrides`` into
+    a folder named after them, so the default run's results stay)."""
     from edge.evaluation.formats import read_intervals
     from edge.evaluation.report import spotting_table
     from edge.evaluation.spotting import score_spotting
-    from edge.spotting.config import SpottingConfig
     from edge.synth.presets import BENCH_VERSION
 
     videos, gt = generate(preset, out / "clips" / preset)
-    run_dir = out / f"{preset}-{spotter}"
+    tag = "-" + hashlib.sha256("\n".join(overrides).encode()).hexdigest()[:8] if overrides else ""
+    run_dir = out / f"{preset}-{spotter}{tag}"
     run_dir.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[object, ...]] = []
     per_clip: dict[str, Any] = {}
     for video in videos:
-        clip_rows, stats = analyze(video, spotter)
+        clip_rows, stats = analyze(video, spotter, overrides)
         rows += clip_rows
         per_clip[video.stem] = {"events": len(clip_rows), "fps": stats["fps"], "frames": stats["frames"]}
         logger.info("%s: %d events, %.1f fps", video.stem, len(clip_rows), stats["fps"])
     pred = write_predictions(run_dir / "predictions.csv", rows)
     score = score_spotting(read_intervals(gt), read_intervals(pred))
-    cfg = SpottingConfig().model_copy(update={"type": spotter})
+    from edge.config.loader import apply_overrides, validate
+
+    cfg = validate(apply_overrides({}, [f"spotting.type={spotter}", *overrides])).spotting
     report: dict[str, Any] = {
         "preset": preset,
         "bench_version": BENCH_VERSION,
         "spotter": spotter,
+        "overrides": list(overrides),
         "spotting_config": cfg.model_dump(),
         "ground_truth": str(gt),
         "predictions": str(pred),
@@ -182,9 +191,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("preset", choices=("bench-ci", "bench-full", "tune-ci", "tune-hold", "bench-alt"))
     parser.add_argument("spotter", choices=("roiflow", "learned"))
     parser.add_argument("out", type=Path)
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="configuration override for the analysis, repeatable (e.g. a profile's settings)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    run(args.preset, args.spotter, args.out)
+    run(args.preset, args.spotter, args.out, args.overrides)
     return 0
 
 
