@@ -28,6 +28,7 @@ class LandmarkTracker:
         return FaceObservation(
             frame.index, frame.t_ns, True, aligned=buffer[1], transform=np.eye(2, 3, dtype=np.float32),
             landmarks=lm, aligned_landmarks=lm[:, :2], pose_deg=(0.0, 0.0, 0.0), box=(0.0, 0.0, 16.0, 16.0),
+            frame=frame.gray,
         )  # fmt: skip
 
     def reset(self) -> None: ...
@@ -61,6 +62,7 @@ def test_history_keeps_only_own_aligned_crops_within_its_span() -> None:
     assert [f.frame_index for f in history] == list(range(279, 300))
     for face in history:
         assert face.landmarks is None and face.aligned_landmarks is None and face.transform is None
+        assert face.frame is None  # a 5 s history must not keep every whole frame alive
         assert face.aligned is not None and face.aligned.base is None  # not a view pinning a bigger buffer
         np.testing.assert_array_equal(face.aligned, tracker.crops[face.frame_index])
     assert len(classifier.seen) == 11  # every 25th frame from 25 to 275
