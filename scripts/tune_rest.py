@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     features = tuple(f.strip() for f in args.macro_features.split(",") if f.strip())
     if not features or any(f not in MACRO_GRID["macro_feature"] for f in features):
         parser.error(f"--macro-features {args.macro_features!r}; expected a subset of {MACRO_GRID['macro_feature']}")
-    GRIDS["macro"] = {**MACRO_GRID, "macro_feature": features}
+    grids = {**GRIDS, "macro": {**MACRO_GRID, "macro_feature": features}}
     clips, gt = load_sets(args.clips_dir, args.cache, args.overrides)
     if clips is None:
         parser.error(f"{len(args.clips_dir)} folder(s) but {len(args.cache)} --cache; expected one per folder")
@@ -97,14 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     for round_ in range(1, MAX_ROUNDS + 1):  # coordinate search: the rule changes what the macro pass should be
         before = chosen
         for stage in stages:
-            grid = GRIDS[stage]
+            grid = grids[stage]
             ranked = grid_search_rules(clips, gt, grid, chosen)
             for point, report in ranked[: args.top]:
                 print(f"round {round_} {stage}", json.dumps(point), json.dumps(_summary(report)), flush=True)
             chosen = chosen.model_copy(update=ranked[0][0])
         if chosen == before:
             break
-    print("chosen:", json.dumps({n: getattr(chosen, n) for stage in stages for n in GRIDS[stage]}))
+    print("chosen:", json.dumps({n: getattr(chosen, n) for stage in stages for n in grids[stage]}))
     return 0
 
 

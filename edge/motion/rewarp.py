@@ -2,7 +2,8 @@
 
 The face stage aligns every frame with its own similarity (smoothed landmarks). A flow between two crops
 aligned with two different transforms also measures how the alignment moved between them: a keyframe's
-landmark correction, FaceMesh moving its whole mesh when the eyes close, follower drift. Those jumps reach
+landmark correction, FaceMesh moving its whole mesh when the eyes close (measured on a generated clip's blinks,
+docs/benchmarks.md), follower drift. Those jumps reach
 every region at once and look like a brief movement. :func:`cut` keeps the part of the frame around the
 crop (a copy, a little larger than the crop's footprint); :func:`warp` re-warps it later with the current
 frame's transform, so the reference and the current crop share one alignment and the flow between them is
