@@ -13,7 +13,9 @@ while a round changes something (at most ``MAX_ROUNDS``), each scored on the who
 spotter's output, replayed from recorded motion by ``edge.train.replay.replay_fast``): first the macro pass
 (``macro_feature`` x ``macro_contrast_k_ms`` x ``macro_threshold_sigma`` x ``macro_merge_gap_ms`` x
 ``macro_hysteresis``), then ``rest_context_ratio`` x ``rest_context_min_px`` (each from off to most aggressive),
-then the micro pass (``threshold_sigma`` x ``hysteresis`` x ``contrast_k_ms`` x ``min_flow_px``).
+then the micro pass (``threshold_sigma`` x ``hysteresis`` x ``contrast_k_ms`` x ``min_flow_px``); a fourth
+stage, ``held`` (``held_max_ms`` x ``held_still_ratio``: a held expression joined into one event), runs when
+``--stages`` names it.
 Rule fixed before any score was seen: best overall F1, ties to the fewest fields changed from the defaults, then
 to the earlier grid point. Use a cache recorded with the current motion stage (it holds ``rest_px``): a cache
 from before it gives the rest feature nothing to work on.
@@ -50,7 +52,18 @@ REST_GRID: dict[str, tuple[Any, ...]] = {
     "rest_context_min_px": (0.0, 0.3, 0.6, 1.0),
 }
 
-GRIDS: dict[str, dict[str, tuple[Any, ...]]] = {"macro": MACRO_GRID, "rest": REST_GRID, "micro": MICRO_GRID}
+#: Held expressions joined into one event (``edge/spotting/held.py``); scored with the rules on, like the rest.
+HELD_GRID: dict[str, tuple[Any, ...]] = {
+    "held_max_ms": (0.0, 2000.0, 3000.0, 4000.0, 6000.0, 8000.0),
+    "held_still_ratio": (0.0, 0.5, 0.75, 1.0, 1.5),
+}
+
+GRIDS: dict[str, dict[str, tuple[Any, ...]]] = {
+    "macro": MACRO_GRID,
+    "rest": REST_GRID,
+    "micro": MICRO_GRID,
+    "held": HELD_GRID,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--stages",
         default="macro,rest,micro",
-        help="comma-separated stages to search, in order (macro, rest, micro); the others keep the defaults",
+        help="comma-separated stages to search, in order (macro, rest, micro, held); the others keep the defaults",
     )
     args = parser.parse_intermixed_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -19,8 +19,10 @@ class SpottingConfig(Section):
     threshold, merge gap and hysteresis by ``scripts/tune_rest.py``, on the same set. The held-expression rule
     (``rest_context_ratio``, ``rest_context_min_px``) and the micro pass's ``threshold_sigma`` and ``hysteresis``
     were then chosen by ``scripts/tune_rest.py --stages rest,micro`` on ``tune-ci`` pooled with ``tune-hold``
-    (30 fps, macro-expressions held at apex; seeds 7000-7007). Never on a benchmark set or the real dev set (the
-    dev set only vetoed two proposals, disclosed in docs/benchmarks.md). ``firmware_config/profiles/still-face.toml``
+    (30 fps, macro-expressions held at apex; seeds 7000-7007), and the joining of held expressions
+    (``held_max_ms``, ``held_still_ratio``) by ``scripts/tune_rest.py --stages held`` on the same two sets. Never
+    on a benchmark set or the real dev set (the dev set only vetoed two proposals, disclosed in
+    docs/benchmarks.md). ``firmware_config/profiles/still-face.toml``
     holds the settings re-selected the same way for the one-alignment flow (``motion.reference = "current"``) and
     ``face.follow = "fast"``.
     """
@@ -131,6 +133,22 @@ class SpottingConfig(Section):
         le=20,
         description="roiflow: ...and by at least this many px (the rule's floor: a faint micro-expression rises "
         "by a fraction of a pixel, and the level around it drifts by as much; 0 = no floor).",
+    )
+    held_max_ms: float = Field(
+        default=3000.0,
+        ge=0,
+        le=60000,
+        description="roiflow: report an expression held still as one event from its rise to its fall (see "
+        "edge/spotting/held.py): a rise after which the face stayed away from rest waits this long at most for "
+        "the fall that brings it back, and is released as it was when none comes (0 = off; needs "
+        "rest_context_ratio > 0).",
+    )
+    held_still_ratio: float = Field(
+        default=1.0,
+        ge=0,
+        le=10,
+        description="roiflow: a held expression is joined only if, between its rise and its fall, the face moved "
+        "less than this share of the rise's peak flow (0 = no such check; see held_max_ms).",
     )
     speech_bumps: int = Field(
         default=10,

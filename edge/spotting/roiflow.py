@@ -41,9 +41,9 @@ from edge.face.base import Quality
 from edge.motion.base import MotionSample
 from edge.spotting.base import Interval
 from edge.spotting.config import SpottingConfig
+from edge.spotting.held import HeldExpressions
 from edge.spotting.noise import RunningMedianMad
 from edge.spotting.rules import (
-    REST_EPOCH,
     BlinkHistory,
     FlowHistory,
     RecentIntervals,
@@ -52,6 +52,7 @@ from edge.spotting.rules import (
     is_blink,
     is_speech,
     repeats,
+    rest_row,
 )
 from edge.spotting.runs import RunTracker
 
@@ -117,7 +118,9 @@ class RoiFlowSpotter(Closeable):
         self._blink = BlinkHistory(horizon_ns + 1_000_000_000)
         self._micro = RecentIntervals(horizon_ns + 1_000_000_000)
         self._flow = FlowHistory(horizon_ns + int(config.context_ms * 1e6) + 1_000_000_000)
-        self._rest = FlowHistory(horizon_ns + int(config.context_ms * 1e6) + 1_000_000_000)
+        self._rest = FlowHistory(horizon_ns + int((config.context_ms + config.held_max_ms) * 1e6) + 1_000_000_000)
+        self._held = HeldExpressions(config, self._rest, self._flow)
+        self._track_id = -1
         self._now_ns = 0
         self.score = 0.0
         self.score_t_ns = 0
@@ -125,15 +128,17 @@ class RoiFlowSpotter(Closeable):
     def _keep(self, k: int, intervals: list[Interval]) -> list[Interval]:
         """Apply the pass filter and the rules of :mod:`edge.spotting.rules` to one pass's new intervals."""
         cfg = self._cfg
-        kept = [
-            i
-            for i in intervals
-            if not (self._two_pass and k > 0 and i.kind != "macro")
-            and not is_blink(i, self._blink.flags, cfg.blink_max_frac, self._flow)
-            and not in_longer_movement(i, self._flow, cfg.context_ms, cfg.context_ratio)
-            and not changes_rest(i, self._rest, cfg.context_ms, cfg.rest_context_ratio, cfg.rest_context_min_px)
-            and not is_speech(i, self._flow, cfg.speech_bumps)
-        ]
+        kept: list[Interval] = []
+        for i in intervals:
+            if (
+                (self._two_pass and k > 0 and i.kind != "macro")
+                or is_blink(i, self._blink.flags, cfg.blink_max_frac, self._flow)
+                or in_longer_movement(i, self._flow, cfg.context_ms, cfg.context_ratio)
+                or is_speech(i, self._flow, cfg.speech_bumps)
+            ):
+                continue
+            held_back = changes_rest(i, self._rest, cfg.context_ms, cfg.rest_context_ratio, cfg.rest_context_min_px)
+            kept += self._held.push(i, held_back)
         if k == 0:
             self._micro.add((i for i in kept if i.kind == "micro"), self._now_ns)
         elif self._cfg.cross_pass_iou > 0:
@@ -145,11 +150,15 @@ class RoiFlowSpotter(Closeable):
             self._blink.add(sample.frame_index, sample.t_ns, Quality.BLINK in sample.quality)
             self._flow.add(sample.t_ns, sample.roi_px)
             if sample.rest_px:
-                self._rest.add(sample.t_ns, {**sample.rest_px, REST_EPOCH: float(sample.rest_epoch_ns)})
+                self._rest.add(sample.t_ns, rest_row(sample))
             self._now_ns = sample.t_ns
         out: list[Interval] = []
+        if sample.track_id != self._track_id:
+            out += self._held.flush()  # a new track: a rise the old one held is released as it was
+            self._track_id = sample.track_id
         for k, p in enumerate(self._passes):
             out += self._keep(k, p.update(sample))
+        out += self._held.tick(self._now_ns)
         self.score, self.score_t_ns = self._passes[0].score, self._passes[0].score_t_ns
         return out
 
@@ -157,7 +166,7 @@ class RoiFlowSpotter(Closeable):
         out: list[Interval] = []
         for k, p in enumerate(self._passes):
             out += self._keep(k, p.flush())
-        return out
+        return out + self._held.flush()
 
     def reset(self) -> None:
         for p in self._passes:
@@ -166,6 +175,8 @@ class RoiFlowSpotter(Closeable):
         self._micro.clear()
         self._flow.clear()
         self._rest.clear()
+        self._held.reset()
+        self._track_id = -1
         self.score = 0.0
 
 

@@ -36,15 +36,18 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from itertools import pairwise
 
+from edge.motion.base import MotionSample
 from edge.spotting.base import Interval
 
 #: Regions a blink never moves, and the regions its flow bleeds into.
 MOUTH_ROIS = ("mouth_left", "mouth_right", "chin")
 BROW_ROIS = ("brow_left", "brow_right")
-#: Pseudo-region of a displacement-from-rest history: its reference epoch (see changes_rest).
+#: Pseudo-regions of a displacement-from-rest history: its reference epoch (see changes_rest) and frame index.
 REST_EPOCH = "@epoch_ns"
+REST_INDEX = "@index"
 #: Flow near the run's edges still belongs to it (the t-k flow trails the movement by the motion stage's k).
 CONTEXT_SKIP_NS = 100_000_000
 
@@ -78,33 +81,61 @@ def in_longer_movement(interval: Interval, flow: FlowHistory, context_ms: float,
     return max(before, after) >= ratio * own > 0
 
 
+def rest_row(sample: MotionSample) -> dict[str, float]:
+    """What a displacement-from-rest history holds of a sample: its regions, epoch and frame index."""
+    return {**sample.rest_px, REST_EPOCH: float(sample.rest_epoch_ns), REST_INDEX: float(sample.frame_index)}
+
+
+def rest_regions(rest: FlowHistory) -> tuple[str, ...]:
+    """The face regions of a displacement-from-rest history (its pseudo-regions left out)."""
+    return tuple(n for n in rest.names if not n.startswith("@"))
+
+
+@dataclass(frozen=True, slots=True)
+class RestStep:
+    """The face's mean displacement from rest just before and just after an interval, and the interval's rise."""
+
+    before: float
+    after: float
+    rise: float  # the interval's peak displacement above the lower of the two levels
+    epoch: float  # the rest reference both levels were measured against
+
+
+def rest_step(interval: Interval, rest: FlowHistory, context_ms: float) -> RestStep | None:
+    """Levels before the onset and after the offset (``context_ms``, skipping the ``CONTEXT_SKIP_NS`` next to
+    the interval), over every region; ``None`` when a side holds no sample or the rest reference changed
+    meanwhile (``REST_EPOCH``, ``MotionSample.rest_epoch_ns``: levels of two epochs are not comparable)."""
+    regions = rest_regions(rest)  # all of them: the fast tuning replay has no regions
+    span_ns = int(context_ms * 1e6)
+    refs = rest.series(interval.onset_ns - span_ns, interval.offset_ns + span_ns, (REST_EPOCH,))
+    if not refs or min(refs) != max(refs):
+        return None
+    before = rest.series(interval.onset_ns - span_ns, interval.onset_ns - CONTEXT_SKIP_NS, regions)
+    after = rest.series(interval.offset_ns + CONTEXT_SKIP_NS, interval.offset_ns + span_ns, regions)
+    if not before or not after:
+        return None
+    level_before, level_after = sum(before) / len(before), sum(after) / len(after)
+    rise = rest.peak(interval.onset_ns, interval.offset_ns, regions) - min(level_before, level_after)
+    return RestStep(level_before, level_after, rise, refs[0])
+
+
 def changes_rest(
     interval: Interval, rest: FlowHistory, context_ms: float, ratio: float, min_change_px: float = 0.0
 ) -> bool:
     """A micro interval after which the face did not come back to where it was before it (``ratio`` 0: off).
 
-    ``rest`` holds the displacement from rest (``MotionSample.rest_px``). Before the onset and after the offset
-    (``context_ms``, skipping the ``CONTEXT_SKIP_NS`` next to the interval) the face's mean displacement is
-    compared when both lie in one reference epoch (``REST_EPOCH``, ``MotionSample.rest_epoch_ns``): a change
-    of at least ``ratio`` times the interval's own rise above the lower of the two, and at least
+    ``rest`` holds the displacement from rest (``MotionSample.rest_px``); the levels are :func:`rest_step`'s. A
+    change of at least ``ratio`` times the interval's own rise above the lower of the two, and at least
     ``min_change_px``, is the rise or the fall of an expression that is held still, which the t - k flow cannot
     tell from a brief one. The floor keeps faint micro-expressions: their rise is a fraction of a pixel, as
     is the drift of the level around them.
     """
     if ratio <= 0 or interval.kind != "micro":
         return False
-    regions = tuple(n for n in rest.names if n != REST_EPOCH)  # all of them: the fast tuning replay has no regions
-    span_ns = int(context_ms * 1e6)
-    refs = rest.series(interval.onset_ns - span_ns, interval.offset_ns + span_ns, (REST_EPOCH,))
-    if min(refs, default=0.0) != max(refs, default=0.0):
-        return False  # the reference jumped meanwhile: levels before and after are not comparable
-    before = rest.series(interval.onset_ns - span_ns, interval.onset_ns - CONTEXT_SKIP_NS, regions)
-    after = rest.series(interval.offset_ns + CONTEXT_SKIP_NS, interval.offset_ns + span_ns, regions)
-    if not before or not after:
+    step = rest_step(interval, rest, context_ms)
+    if step is None:
         return False
-    level_before, level_after = sum(before) / len(before), sum(after) / len(after)
-    rise = rest.peak(interval.onset_ns, interval.offset_ns, regions) - min(level_before, level_after)
-    return rise > 0 and abs(level_after - level_before) >= max(ratio * rise, min_change_px)
+    return step.rise > 0 and abs(step.after - step.before) >= max(ratio * step.rise, min_change_px)
 
 
 def frame_iou(a: Interval, b: Interval) -> float:
@@ -212,6 +243,12 @@ class FlowHistory:
         lo = bisect_left(self._t, t0_ns, self._head)
         hi = bisect_right(self._t, t1_ns, lo)
         return [max((row[c] for c in cols), default=0.0) for row in self._rows[lo:hi]]
+
+    def timed(self, t0_ns: int, t1_ns: int, regions: Iterable[str]) -> list[tuple[int, float]]:
+        """:meth:`series` with each sample's time: (t_ns, largest flow of ``regions``)."""
+        lo = bisect_left(self._t, t0_ns, self._head)
+        hi = bisect_right(self._t, t1_ns, lo)
+        return list(zip(self._t[lo:hi], self.series(t0_ns, t1_ns, regions), strict=True))
 
     def clear(self) -> None:
         self._t.clear()

@@ -115,12 +115,12 @@ def _named(interval: Interval, active: Any, names: tuple[str, ...]) -> Interval:
 def flow_history(samples: Sequence[MotionSample], rest: bool = False) -> FlowHistory:
     """The per-region flow (``rest``: displacement from rest) of every sample the spotter scores (what the live
     spotter's rules look at)."""
-    from edge.spotting.rules import REST_EPOCH, FlowHistory
+    from edge.spotting.rules import FlowHistory, rest_row
 
     history = FlowHistory(2**62)
     for s in samples:
         if s.valid and s.roi_px and (s.rest_px or not rest):
-            history.add(s.t_ns, {**s.rest_px, REST_EPOCH: float(s.rest_epoch_ns)} if rest else s.roi_px)
+            history.add(s.t_ns, rest_row(s) if rest else s.roi_px)
     return history
 
 
@@ -131,6 +131,10 @@ def blink_flags(samples: Sequence[MotionSample]) -> dict[int, bool]:
     return {s.frame_index: Quality.BLINK in s.quality for s in samples if s.valid and s.roi_px}
 
 
+#: A time after every sample (the end of the input).
+_END_NS = 2**62
+
+
 def combine_passes(
     passes: Sequence[Sequence[tuple[tuple[int, float], Interval]]],
     blink: Mapping[int, bool],
@@ -139,28 +143,38 @@ def combine_passes(
     rest: FlowHistory | None = None,
 ) -> list[Interval]:
     """What :class:`RoiFlowSpotter` emits from its passes' timed intervals (pass filter and rules, emission order)."""
-    from edge.spotting.rules import changes_rest, in_longer_movement, is_blink, is_speech, repeats
+    from edge.spotting.held import HeldExpressions
+    from edge.spotting.rules import FlowHistory, changes_rest, in_longer_movement, is_blink, is_speech, repeats
 
     timed = sorted(((when, k, iv) for k, p in enumerate(passes) for when, iv in p), key=lambda x: (x[0], x[1]))
+    last_seg = max((when[0] for when, _, _ in timed), default=0)
+    held = HeldExpressions(config, rest if rest is not None else FlowHistory(0), flow)
     out: list[Interval] = []
     micro: list[Interval] = []
-    for _, k, iv in timed:
+    for (seg, when_ns), k, iv in timed:
+        # what the live spotter does between samples: follow the held expression, release it at a track's end
+        if math.isinf(when_ns):
+            out += held.tick(_END_NS)
+            if seg < last_seg:
+                out += held.flush()
+        else:
+            out += held.tick(int(when_ns))
         if (len(passes) > 1 and k > 0 and iv.kind != "macro") or is_blink(iv, blink, config.blink_max_frac, flow):
             continue
         if in_longer_movement(iv, flow, config.context_ms, config.context_ratio) or is_speech(
             iv, flow, config.speech_bumps
         ):
             continue
-        if rest is not None and changes_rest(
+        held_back = rest is not None and changes_rest(
             iv, rest, config.context_ms, config.rest_context_ratio, config.rest_context_min_px
-        ):
-            continue
-        if k > 0 and repeats(iv, micro, config.cross_pass_iou):
-            continue
-        if k == 0 and iv.kind == "micro":
-            micro.append(iv)
-        out.append(iv)
-    return out
+        )
+        kept = held.push(iv, held_back)
+        if k > 0:
+            kept = [i for i in kept if not repeats(i, micro, config.cross_pass_iou)]
+        if k == 0:
+            micro += [i for i in kept if i.kind == "micro"]
+        out += kept
+    return out + held.tick(_END_NS) + held.flush()
 
 
 def pass_keys(config: SpottingConfig) -> list[tuple[float, str]]:

@@ -311,6 +311,8 @@ def check_fast_replay(clips: Mapping[str, Sequence[MotionSample]]) -> None:
         speech_bumps=5,
         rest_context_ratio=0.5,
         rest_context_min_px=0.3,
+        held_max_ms=3000.0,
+        held_still_ratio=1.0,
     )
     for video, samples in clips.items():
         fast_one = replay_curves(record_curves(samples, one.contrast_k_ms), one)
@@ -321,8 +323,9 @@ def check_fast_replay(clips: Mapping[str, Sequence[MotionSample]]) -> None:
 
 
 def _key(intervals: Sequence[Interval]) -> list[tuple[int, int, int, str, bool, tuple[str, ...]]]:
-    """What scoring and the rules see of an interval (the track id is not recorded by the fast replay)."""
-    return [(i.onset_index, i.apex_index, i.offset_index, i.kind, i.truncated, i.regions) for i in intervals]
+    """What scoring and the rules see of an interval (the track id is not recorded by the fast replay), in time
+    order (a held expression is emitted at a sample, which the fast replay reaches at the next interval)."""
+    return sorted((i.onset_index, i.apex_index, i.offset_index, i.kind, i.truncated, i.regions) for i in intervals)
 
 
 def _summary(report: SpottingReport) -> dict[str, object]:

@@ -61,7 +61,8 @@ def test_macro_pass_sees_a_held_expression_on_the_rest_feature_only() -> None:
     samples = roi_samples(flow, PERIOD_NS, rest, seed=0, rest_epoch_ns=0)
 
     def macro(feature: str) -> list[tuple[int, int]]:
-        spotter = RoiFlowSpotter(SpottingConfig(macro_feature=feature))  # type: ignore[arg-type]
+        # held_max_ms 0: the pass alone, without joining a rise to its fall (test_spotting_held.py)
+        spotter = RoiFlowSpotter(SpottingConfig(macro_feature=feature, held_max_ms=0.0))  # type: ignore[arg-type]
         out = [i for s in samples for i in spotter.update(s)] + spotter.flush()
         return [(i.onset_index, i.offset_index) for i in out if i.kind == "macro" and not i.truncated]
 

@@ -1,0 +1,72 @@
+"""Held expressions reported as one event from the rise to the fall (``edge/spotting/held.py``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import edge.config  # noqa: F401 - import order (config before stage modules)
+from edge.motion.base import MotionSample
+from edge.spotting.base import Interval
+from edge.spotting.config import SpottingConfig
+from edge.spotting.roiflow import RoiFlowSpotter
+from edge.train.tuning import check_fast_replay
+
+from tests_support import roi_samples
+
+PERIOD_NS = 33_333_333  # 30 fps
+N, ONSET, OFFSET = 300, 120, 180  # a 0.1 s rise, 1.8 s held still, a 0.1 s fall
+
+
+def _held_smile(*, relax: bool = True, moves_between: bool = False, seed: int = 1) -> list[MotionSample]:
+    """A face that rises to a level, holds it still and (``relax``) comes back: t - k flow bumps at each end."""
+    rng = np.random.default_rng(seed)
+    rest = np.abs(rng.normal(0.3, 0.05, N))
+    end = OFFSET if relax else N
+    rest[ONSET:end] += 3.0
+    flow = np.abs(rng.normal(0.05, 0.02, N))
+    flow[ONSET : ONSET + 3] += 2.0
+    if relax:
+        flow[OFFSET : OFFSET + 3] += 2.0
+    if moves_between:  # a second movement as large as the rise in the middle of the "hold"
+        flow[150:153] += 2.5
+    return roi_samples(flow, PERIOD_NS, rest, seed=0, rest_epoch_ns=0)
+
+
+def _run(samples: list[MotionSample], **update: float) -> list[Interval]:
+    spotter = RoiFlowSpotter(SpottingConfig().model_copy(update=update))
+    out = [i for s in samples for i in spotter.update(s)] + spotter.flush()
+    return [i for i in out if not i.truncated]
+
+
+def _iou(i: Interval, onset: int, offset: int) -> float:
+    inter = min(i.offset_index, offset) - max(i.onset_index, onset) + 1
+    return max(inter, 0) / ((i.offset_index - i.onset_index + 1) + (offset - onset + 1) - max(inter, 0))
+
+
+def test_a_held_expression_is_one_macro_event_from_its_rise_to_its_fall() -> None:
+    (event,) = _run(_held_smile())
+    assert event.kind == "macro"
+    assert _iou(event, ONSET, OFFSET + 3) >= 0.8
+    assert ONSET <= event.apex_index <= ONSET + 10  # where the rise ended, not in the fall
+
+
+def test_without_joining_the_held_expression_has_no_event_that_spans_it() -> None:
+    found = _run(_held_smile(), held_max_ms=0.0)
+    assert all(_iou(i, ONSET, OFFSET + 3) < 0.5 for i in found)  # the rise and fall: dropped or apart
+
+
+def test_a_rise_the_face_never_relaxes_from_is_released_as_it_was() -> None:
+    samples = _held_smile(relax=False)
+    assert [i.kind for i in _run(samples)] == [i.kind for i in _run(samples, held_max_ms=0.0)]
+    assert all(i.offset_index < ONSET + 20 for i in _run(samples))  # nothing reaches to the end of the clip
+
+
+def test_a_face_that_moved_during_the_hold_is_not_joined() -> None:
+    found = _run(_held_smile(moves_between=True))
+    assert all(_iou(i, ONSET, OFFSET + 3) < 0.5 for i in found)
+    assert any(_iou(i, ONSET, OFFSET + 3) >= 0.8 for i in _run(_held_smile(moves_between=True), held_still_ratio=0.0))
+
+
+def test_the_fast_tuning_replay_joins_held_expressions_as_the_spotter_does() -> None:
+    clips = {"held": _held_smile(), "kept": _held_smile(relax=False), "moved": _held_smile(moves_between=True)}
+    check_fast_replay(clips)  # raises when the fast replay's intervals differ from the live spotter's
