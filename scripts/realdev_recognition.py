@@ -30,6 +30,9 @@ from edge.cli import main as glimpse
 from edge.evaluation.formats import RecognitionRow
 from edge.evaluation.recognition import RecognitionScores, score_recognition
 
+#: Run this tree's package, whichever environment runs the script (a worktree may share one).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 ROOT = Path(__file__).resolve().parents[1]
 LABELS_CSV = ROOT / "tests" / "fixtures" / "realdev" / "expressions.csv"
 COMPOSITE = ("negative", "positive", "surprise")

@@ -30,6 +30,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+#: Run this tree's package, whichever environment runs the script (a worktree may share one).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "tests" / "fixtures" / "realdev"
 

@@ -34,6 +34,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+#: Run this tree's package, whichever environment runs the script (a worktree may share one).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 logger = logging.getLogger("run_benchmark")
 
 PREDICTION_COLUMNS = ("video", "onset", "apex", "offset", "kind", "label", "confidence", "duration_ms")

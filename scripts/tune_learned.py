@@ -27,6 +27,9 @@ from urllib.parse import quote
 
 import numpy as np
 
+#: Run this tree's package, whichever environment runs the script (a worktree may share one).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 logger = logging.getLogger("tune_learned")
 
 GRID: dict[str, tuple[float, ...]] = {

@@ -30,6 +30,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+#: Run this tree's package, whichever environment runs the script (a worktree may share one).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 MACRO_GRID: dict[str, tuple[Any, ...]] = {
     "macro_feature": ("flow", "rest", "both"),
     "macro_contrast_k_ms": (1000.0, 1500.0, 2000.0, 3000.0),
