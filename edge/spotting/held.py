@@ -84,8 +84,8 @@ class HeldExpressions:
         if any(_inside(interval, j) for j in self._joined):
             return []  # a part of an expression already reported whole
         pending = self._pending
-        if pending is not None and (interval.onset_ns <= pending.rise.offset_ns or _overlap(interval, pending.rise)):
-            return []  # the rise again (the other pass's copy): absorbed
+        if pending is not None and _overlap(interval, pending.rise):
+            return []  # the rise again (the other pass's copy): absorbed; an earlier movement reported late is not
         if pending is None and not interval.truncated:
             step = rest_step(interval, self._rest, self._cfg.context_ms)
             if step is not None and step.rise > 0 and step.after - step.before >= self._change(step):

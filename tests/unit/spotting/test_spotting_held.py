@@ -8,7 +8,9 @@ import edge.config  # noqa: F401 - import order (config before stage modules)
 from edge.motion.base import MotionSample
 from edge.spotting.base import Interval
 from edge.spotting.config import SpottingConfig
+from edge.spotting.held import HeldExpressions
 from edge.spotting.roiflow import RoiFlowSpotter
+from edge.spotting.rules import FlowHistory, rest_row
 from edge.train.tuning import check_fast_replay
 
 from tests_support import roi_samples
@@ -70,3 +72,29 @@ def test_a_face_that_moved_during_the_hold_is_not_joined() -> None:
 def test_the_fast_tuning_replay_joins_held_expressions_as_the_spotter_does() -> None:
     clips = {"held": _held_smile(), "kept": _held_smile(relax=False), "moved": _held_smile(moves_between=True)}
     check_fast_replay(clips)  # raises when the fast replay's intervals differ from the live spotter's
+
+
+def test_an_earlier_movement_reported_late_is_not_absorbed_by_a_held_rise() -> None:
+    # the macro pass reports a movement ~1.9 s after it ended: it arrives while a later rise is held back
+    rest, flow = FlowHistory(2**62), FlowHistory(2**62)
+    for s in _held_smile(relax=False):
+        rest.add(s.t_ns, rest_row(s))
+        flow.add(s.t_ns, s.roi_px)
+    held = HeldExpressions(SpottingConfig(), rest, flow)
+    rise = Interval(
+        ONSET, ONSET + 1, ONSET + 3, ONSET * PERIOD_NS, (ONSET + 1) * PERIOD_NS, (ONSET + 3) * PERIOD_NS, "micro", 1
+    )
+    assert held.push(rise, held_back=True) == []  # a rise the face stayed away after: held back
+    earlier = Interval(40, 50, 70, 40 * PERIOD_NS, 50 * PERIOD_NS, 70 * PERIOD_NS, "macro", 1)
+    assert held.push(earlier, held_back=False) == [earlier]
+    copy = Interval(
+        ONSET - 2,
+        ONSET + 1,
+        ONSET + 30,
+        (ONSET - 2) * PERIOD_NS,
+        ONSET * PERIOD_NS,
+        (ONSET + 30) * PERIOD_NS,
+        "macro",
+        1,
+    )
+    assert held.push(copy, held_back=False) == []  # the other pass's copy of the rise: absorbed
