@@ -23,14 +23,12 @@ def add_config_args(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="TOML configuration file (default: $GLIMPSE_CONFIG, else /etc/glimpse/glimpse.toml if present)",
     )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override one setting, e.g. --set mqtt.port=1884 (repeatable; validated like the file)",
-    )
+    add_set_arg(parser, "override one setting, e.g. --set mqtt.port=1884 (repeatable; validated like the file)")
+
+
+def add_set_arg(parser: argparse.ArgumentParser, help: str) -> None:
+    """Add repeatable ``--set key.path=value`` (``args.overrides``; the commands and the scripts share it)."""
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=help)
 
 
 def config_from_args(args: argparse.Namespace) -> GlimpseConfig:

@@ -73,12 +73,14 @@ def _scores_table(name: str, scores: RecognitionScores) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from edge.cli_common import add_set_arg
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     default_clips = Path(os.environ.get("GLIMPSE_CLIPS", ROOT.parent / "shared" / "clips"))
     parser.add_argument("--clips", type=Path, default=default_clips, help="folder of the real clips")
     parser.add_argument("--out", type=Path, default=Path("/tmp/realdev-recognition"), help="working folder")
     parser.add_argument("--include-others", action="store_true", help="score 'others' rows too (always misses)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], help="glimpse config override")
+    add_set_arg(parser, "glimpse config override, repeatable")
     args = parser.parse_args(argv)
 
     with LABELS_CSV.open(newline="") as f:

@@ -69,13 +69,14 @@ def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from edge.cli_common import add_set_arg
     from edge.evaluation.formats import IntervalRow
     from edge.evaluation.spotting import score_spotting
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     default_clips = Path(os.environ.get("GLIMPSE_CLIPS", ROOT.parent / "shared" / "clips"))
     parser.add_argument("--clips", type=Path, default=default_clips)
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    add_set_arg(parser, "configuration override, repeatable")
     args = parser.parse_args(argv)
     labels, talking = _read("expressions.csv"), _read("talking.csv")
     paths = sorted((args.clips / "expressive").glob("*.mp4")) + sorted(args.clips.glob("*.mp4"))

@@ -190,17 +190,15 @@ def label_agreement(score: Any) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from edge.cli_common import add_set_arg
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("preset", choices=("bench-ci", "bench-full", "tune-ci", "tune-hold", "bench-alt"))
     parser.add_argument("spotter", choices=("roiflow", "learned"))
     parser.add_argument("out", type=Path)
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="configuration override for the analysis, repeatable (e.g. a profile's settings)",
+    add_set_arg(
+        parser,
+        "configuration override for the analysis, repeatable (e.g. a profile's settings)",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -70,6 +70,7 @@ GRIDS: dict[str, dict[str, tuple[Any, ...]]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    from edge.cli_common import add_set_arg
     from edge.spotting.config import SpottingConfig
     from edge.train.tuning import _summary, check_fast_replay, grid_search_rules, load_sets
 
@@ -77,14 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("clips_dir", type=Path, nargs="+", help="tuning set folders (pooled)")
     parser.add_argument("--cache", type=Path, action="append", default=[], help="one per folder, in order")
     parser.add_argument("--top", type=int, default=8)
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="configuration override for recording motion (e.g. face.follow=fast); a cache holds what it was "
-        "recorded with",
+    add_set_arg(
+        parser,
+        "configuration override for recording motion (e.g. face.follow=fast); a cache holds what it was recorded with",
     )
     parser.add_argument(
         "--macro-features",
