@@ -23,7 +23,7 @@ found is lost.
 The live spotter and the tuning replay drive it the same way, so both give the same intervals::
 
     held = HeldExpressions(config, rest_history, flow_history)   # rest_row(sample) and roi_px per sample
-    emitted += held.push(interval, held_back)      # each interval the other rules kept
+    emitted += held.push(interval)                 # each interval the other rules kept
     emitted += held.tick(now_ns)                   # after each sample: follows the level, closes or releases
     emitted += held.flush()                        # the track ended
 """
@@ -41,6 +41,7 @@ from edge.spotting.rules import (
     REST_INDEX,
     FlowHistory,
     RestStep,
+    rest_change,
     rest_regions,
     rest_step,
 )
@@ -77,8 +78,13 @@ class HeldExpressions:
     def enabled(self) -> bool:
         return self._max_ns > 0 and self._cfg.rest_context_ratio > 0
 
-    def push(self, interval: Interval, held_back: bool) -> list[Interval]:
-        """One interval the other rules kept (``held_back``: the held-expression rule drops it)."""
+    def push(self, interval: Interval) -> list[Interval]:
+        """One interval the other rules kept; applies the held-expression rule (``rest_context_ratio``: a micro
+        interval after which the face did not come back is dropped) and, when on, the joining."""
+        cfg = self._cfg
+        step = rest_step(interval, self._rest, cfg.context_ms) if cfg.rest_context_ratio > 0 else None
+        change = rest_change(step, cfg.rest_context_ratio, cfg.rest_context_min_px)
+        held_back = interval.kind == "micro" and change != 0.0
         if not self.enabled:
             return [] if held_back else [interval]
         if any(_inside(interval, j) for j in self._joined):
@@ -86,11 +92,9 @@ class HeldExpressions:
         pending = self._pending
         if pending is not None and _overlap(interval, pending.rise):
             return []  # the rise again (the other pass's copy): absorbed; an earlier movement reported late is not
-        if pending is None and not interval.truncated:
-            step = rest_step(interval, self._rest, self._cfg.context_ms)
-            if step is not None and step.rise > 0 and step.after - step.before >= self._change(step):
-                self._pending = _Pending(interval, step, interval.offset_ns + CONTEXT_SKIP_NS)
-                return []
+        if pending is None and step is not None and change > 0 and not interval.truncated:
+            self._pending = _Pending(interval, step, interval.offset_ns + CONTEXT_SKIP_NS)
+            return []
         return [] if held_back else [interval]
 
     def tick(self, now_ns: int) -> list[Interval]:
@@ -127,9 +131,6 @@ class HeldExpressions:
     def reset(self) -> None:
         self._pending = None
         self._joined.clear()
-
-    def _change(self, step: RestStep) -> float:
-        return max(self._cfg.rest_context_ratio * step.rise, self._cfg.rest_context_min_px)
 
     def _held_still(self, pending: _Pending) -> bool:
         """Between the rise and the fall the face moved less than ``held_still_ratio`` of the rise's peak flow (the

@@ -47,7 +47,6 @@ from edge.spotting.rules import (
     BlinkHistory,
     FlowHistory,
     RecentIntervals,
-    changes_rest,
     in_longer_movement,
     is_blink,
     is_speech,
@@ -137,8 +136,7 @@ class RoiFlowSpotter(Closeable):
                 or is_speech(i, self._flow, cfg.speech_bumps)
             ):
                 continue
-            held_back = changes_rest(i, self._rest, cfg.context_ms, cfg.rest_context_ratio, cfg.rest_context_min_px)
-            kept += self._held.push(i, held_back)
+            kept += self._held.push(i)  # the held-expression rule, and held expressions joined
         if k == 0:
             self._micro.add((i for i in kept if i.kind == "micro"), self._now_ns)
         elif self._cfg.cross_pass_iou > 0:

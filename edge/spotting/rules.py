@@ -20,7 +20,9 @@ Both rules act on an interval when it is emitted and never retract one that was 
   closes the jaw: two bumps of the t-k flow), not an expression, which rises and relaxes once;
 * **held expression** (``rest_context_ratio``): a micro interval after which the face did not come back to
   where it was before it (the displacement from rest, ``MotionSample.rest_px``, changed across it by a good
-  share of its own rise) is the rise or the fall of an expression held still, not a brief movement;
+  share of its own rise) is the rise or the fall of an expression held still, not a brief movement
+  (:func:`changes_rest`; the spotters apply it through :class:`edge.spotting.held.HeldExpressions`, which
+  also joins such a rise to its relaxation);
 * a blink moves the lids (and, through the flow, the brows), never the mouth: the blink rule spares an interval
   whose mouth regions moved more than its brows (a smile that narrows the eyes, AU6).
 
@@ -119,6 +121,16 @@ def rest_step(interval: Interval, rest: FlowHistory, context_ms: float) -> RestS
     return RestStep(level_before, level_after, rise, refs[0])
 
 
+def rest_change(step: RestStep | None, ratio: float, min_change_px: float = 0.0) -> float:
+    """The level's change across an interval (after - before, px) when it is at least ``ratio`` times the
+    interval's own rise and at least ``min_change_px``; 0.0 when the face came back (or ``ratio`` is 0, or the
+    levels are not comparable). Positive: a rise the face stayed up after; negative: a fall it stayed down after."""
+    if step is None or ratio <= 0 or step.rise <= 0:
+        return 0.0
+    change = step.after - step.before
+    return change if abs(change) >= max(ratio * step.rise, min_change_px) else 0.0
+
+
 def changes_rest(
     interval: Interval, rest: FlowHistory, context_ms: float, ratio: float, min_change_px: float = 0.0
 ) -> bool:
@@ -126,16 +138,13 @@ def changes_rest(
 
     ``rest`` holds the displacement from rest (``MotionSample.rest_px``); the levels are :func:`rest_step`'s. A
     change of at least ``ratio`` times the interval's own rise above the lower of the two, and at least
-    ``min_change_px``, is the rise or the fall of an expression that is held still, which the t - k flow cannot
-    tell from a brief one. The floor keeps faint micro-expressions: their rise is a fraction of a pixel, as
-    is the drift of the level around them.
+    ``min_change_px`` (:func:`rest_change`), is the rise or the fall of an expression that is held still, which
+    the t - k flow cannot tell from a brief one. The floor keeps faint micro-expressions: their rise is a
+    fraction of a pixel, as is the drift of the level around them.
     """
     if ratio <= 0 or interval.kind != "micro":
         return False
-    step = rest_step(interval, rest, context_ms)
-    if step is None:
-        return False
-    return step.rise > 0 and abs(step.after - step.before) >= max(ratio * step.rise, min_change_px)
+    return rest_change(rest_step(interval, rest, context_ms), ratio, min_change_px) != 0.0
 
 
 def frame_iou(a: Interval, b: Interval) -> float:

@@ -144,7 +144,7 @@ def combine_passes(
 ) -> list[Interval]:
     """What :class:`RoiFlowSpotter` emits from its passes' timed intervals (pass filter and rules, emission order)."""
     from edge.spotting.held import HeldExpressions
-    from edge.spotting.rules import FlowHistory, changes_rest, in_longer_movement, is_blink, is_speech, repeats
+    from edge.spotting.rules import FlowHistory, in_longer_movement, is_blink, is_speech, repeats
 
     timed = sorted(((when, k, iv) for k, p in enumerate(passes) for when, iv in p), key=lambda x: (x[0], x[1]))
     last_seg = max((when[0] for when, _, _ in timed), default=0)
@@ -165,10 +165,7 @@ def combine_passes(
             iv, flow, config.speech_bumps
         ):
             continue
-        held_back = rest is not None and changes_rest(
-            iv, rest, config.context_ms, config.rest_context_ratio, config.rest_context_min_px
-        )
-        kept = held.push(iv, held_back)
+        kept = held.push(iv)
         if k > 0:
             kept = [i for i in kept if not repeats(i, micro, config.cross_pass_iou)]
         if k == 0:

@@ -84,9 +84,9 @@ def test_an_earlier_movement_reported_late_is_not_absorbed_by_a_held_rise() -> N
     rise = Interval(
         ONSET, ONSET + 1, ONSET + 3, ONSET * PERIOD_NS, (ONSET + 1) * PERIOD_NS, (ONSET + 3) * PERIOD_NS, "micro", 1
     )
-    assert held.push(rise, held_back=True) == []  # a rise the face stayed away after: held back
+    assert held.push(rise) == []  # a rise the face stayed away after: held back
     earlier = Interval(40, 50, 70, 40 * PERIOD_NS, 50 * PERIOD_NS, 70 * PERIOD_NS, "macro", 1)
-    assert held.push(earlier, held_back=False) == [earlier]
+    assert held.push(earlier) == [earlier]
     copy = Interval(
         ONSET - 2,
         ONSET + 1,
@@ -97,4 +97,4 @@ def test_an_earlier_movement_reported_late_is_not_absorbed_by_a_held_rise() -> N
         "macro",
         1,
     )
-    assert held.push(copy, held_back=False) == []  # the other pass's copy of the rise: absorbed
+    assert held.push(copy) == []  # the other pass's copy of the rise: absorbed
