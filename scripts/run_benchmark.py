@@ -49,6 +49,12 @@ ALT_CLIPS = 3
 #: 30 fps with three macro-expressions per clip, each held at apex for 30-80 % of its fall, seeds 7000-7007.
 HOLD_SEED = 7000
 HOLD_CLIPS = 8
+#: ``tune-busy``: a third tuning set (never reported as a benchmark) that moves the way people in conversation
+#: do: tune-hold's clips with three talking bouts laid over the expressions, a head that drifts 4x as far and
+#: faster, and turns 5x as often and twice as large, seeds 9000-9007. Calibrated on one label-free statistic
+#: of the real clips (docs/benchmarks.md, "A busy tuning set").
+BUSY_SEED = 9000
+BUSY_CLIPS = 8
 
 
 def bench_set(name: str) -> Any:
@@ -66,6 +72,13 @@ def bench_set(name: str) -> Any:
     if name == "tune-hold":
         held = replace(ci.spec, fps=30.0, n_micro=3, n_macro=3, macro_hold=(0.3, 0.8))
         return BenchSet("tune-hold", held, HOLD_CLIPS, HOLD_SEED)
+    if name == "tune-busy":
+        busy = replace(
+            ci.spec, fps=30.0, n_micro=3, n_macro=3, macro_hold=(0.3, 0.8), n_talk=4, talk_over=True,
+            talk_amp_fw=(0.04, 0.08), head_drift_px=18.0, drift_hz=(0.2, 1.0), head_turns_per_min=20.0,
+            turn_roll_deg=5.0, turn_yaw=0.05, turn_ms=(300.0, 1000.0),
+        )  # fmt: skip
+        return BenchSet("tune-busy", busy, BUSY_CLIPS, BUSY_SEED)
     return bench_preset(name)
 
 
@@ -193,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     from edge.cli_common import add_set_arg
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("preset", choices=("bench-ci", "bench-full", "tune-ci", "tune-hold", "bench-alt"))
+    parser.add_argument("preset", choices=("bench-ci", "bench-full", "tune-ci", "tune-hold", "tune-busy", "bench-alt"))
     parser.add_argument("spotter", choices=("roiflow", "learned"))
     parser.add_argument("out", type=Path)
     add_set_arg(

@@ -49,6 +49,18 @@ class ClipSpec:
     #: way a posed or social smile rises, holds and relaxes; (0, 0) = the raised-cosine profile with no hold
     #: (every benchmark set; drawing nothing keeps their clips identical).
     macro_hold: tuple[float, float] = (0.0, 0.0)
+    #: Ongoing head motion, for sets that move like real people in conversation (every benchmark set keeps the
+    #: defaults, which draw exactly what they always did): the drift's frequency range (Hz), the spread (sd) of
+    #: each head turn's roll (deg) and yaw (horizontal squash), and each turn's duration range (ms).
+    drift_hz: tuple[float, float] = (0.05, 0.4)
+    turn_roll_deg: float = 2.5
+    turn_yaw: float = 0.03
+    turn_ms: tuple[float, float] = (400.0, 1500.0)
+    #: Talking bouts placed anywhere, over the expressions as well (people smile and frown while they speak);
+    #: False places them between expressions, the way every benchmark set does.
+    talk_over: bool = False
+    #: Jaw and lip movement of a talking bout, peak displacement as a fraction of face width.
+    talk_amp_fw: tuple[float, float] = (0.02, 0.04)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +164,11 @@ def draw_hold(rng: np.random.Generator, spec: ClipSpec, kind: str, length: int, 
 
 def worst_case_seconds(spec: ClipSpec) -> float:
     """The clip length that fits the longest possible events and the gaps between them."""
-    count = spec.n_micro + spec.n_macro + spec.n_talk
+    n_talk = 0 if spec.talk_over else spec.n_talk  # talking over the expressions needs no room of its own
+    count = spec.n_micro + spec.n_macro + n_talk
     if count == 0:
         return 0.0
-    longest_ms = spec.n_micro * spec.micro_ms[1] + spec.n_macro * spec.macro_ms[1] + spec.n_talk * _TALK_MS[1]
+    longest_ms = spec.n_micro * spec.micro_ms[1] + spec.n_macro * spec.macro_ms[1] + n_talk * _TALK_MS[1]
     return (longest_ms + 400.0 * (count + 1)) / 1000.0 + 3.0 / spec.fps * count
 
 
@@ -172,13 +185,14 @@ def plan_clip(spec: ClipSpec, seed: int) -> Plan:
     rng = np.random.default_rng(seed)
     n = max(1, round(spec.seconds * spec.fps))
     plan = Plan(spec, seed, n)
-    kinds = ["micro"] * spec.n_micro + ["macro"] * spec.n_macro + ["talk"] * spec.n_talk
+    n_talk_between = 0 if spec.talk_over else spec.n_talk
+    kinds = ["micro"] * spec.n_micro + ["macro"] * spec.n_macro + ["talk"] * n_talk_between
     rng.shuffle(kinds)
     items: list[tuple[str, str, str, int, int, float]] = []
     for kind in kinds:
         if kind == "talk":
             length = _frames(float(rng.uniform(*_TALK_MS)), spec.fps)
-            items.append((kind, "25+26", "", length, length // 2, float(rng.uniform(0.02, 0.04))))
+            items.append((kind, "25+26", "", length, length // 2, float(rng.uniform(*spec.talk_amp_fw))))
         else:
             items.append((kind, *draw_expression(rng, spec, kind)))
     gap_min = _frames(400.0, spec.fps)
@@ -193,10 +207,22 @@ def plan_clip(spec: ClipSpec, seed: int) -> Plan:
             Event(kind, recipe, emotion, start, start + apex, start + length, amp, hz, spec.fps, max(hold, 0))
         )
         start += length + gap_min + int(gaps[k + 1])
+    if spec.talk_over:
+        _add_talk_over(plan, rng)
     _add_blinks(plan, rng)
     add_head_motion(plan, rng)
     plan.events.sort(key=lambda e: e.onset)
     return plan
+
+
+def _add_talk_over(plan: Plan, rng: np.random.Generator) -> None:
+    """Talking bouts at random starts, overlapping expressions or each other (``ClipSpec.talk_over``)."""
+    spec = plan.spec
+    for _ in range(spec.n_talk):
+        length = min(_frames(float(rng.uniform(*_TALK_MS)), spec.fps), plan.n_frames - 1)
+        onset = int(rng.integers(0, max(1, plan.n_frames - length)))
+        amp, hz = float(rng.uniform(*spec.talk_amp_fw)), float(rng.uniform(3.0, 5.0))
+        plan.events.append(Event("talk", "25+26", "", onset, onset + length // 2, onset + length, amp, hz, spec.fps))
 
 
 def _busy(plan: Plan, lo: int, hi: int) -> bool:
@@ -220,12 +246,13 @@ def add_head_motion(plan: Plan, rng: np.random.Generator) -> None:
     for _ in range(3):
         amp = spec.head_drift_px * float(rng.uniform(0.3, 1.0))
         plan.drift.append(
-            (amp, amp * float(rng.uniform(0.3, 1.0)), float(rng.uniform(0.05, 0.4)), float(rng.uniform(0, 6.3)))
+            (amp, amp * float(rng.uniform(0.3, 1.0)), float(rng.uniform(*spec.drift_hz)), float(rng.uniform(0, 6.3)))
         )
     count = int(rng.poisson(spec.head_turns_per_min * spec.seconds / 60.0))
     for _ in range(count):
-        length = _frames(float(rng.uniform(400.0, 1500.0)), spec.fps)
+        length = _frames(float(rng.uniform(*spec.turn_ms)), spec.fps)
         start = int(rng.integers(0, max(1, plan.n_frames - length)))
-        plan.head_turns.append(HeadTurn(start, start + length, float(rng.normal(0, 2.5)), float(rng.normal(0, 0.03))))
+        roll, yaw = float(rng.normal(0, spec.turn_roll_deg)), float(rng.normal(0, spec.turn_yaw))
+        plan.head_turns.append(HeadTurn(start, start + length, roll, yaw))
     plan.light_phase = float(rng.uniform(0, 6.3))
     plan.flicker_hz = float(rng.uniform(0.5, 3.0))  # mains flicker aliased by the frame rate

@@ -177,3 +177,29 @@ def test_benchmark_plans_are_unchanged_by_the_hold_option() -> None:
         ("micro", 1134, 1143, 1156), ("talk", 1287, 1480, 1673), ("blink", 1443, 1454, 1478),
         ("macro", 1807, 1888, 1956),
     ]  # fmt: skip
+
+
+def test_talking_over_expressions_leaves_their_placement_alone_and_may_overlap_them() -> None:
+    """``talk_over`` lays the talking bouts over the clip after the expressions are placed: the expressions are
+    exactly those of the same clip without talking, and over a few seeds some bout overlaps an expression."""
+    base = ClipSpec(fps=30.0, n_micro=3, n_macro=3, n_talk=0)
+    talking = replace(base, n_talk=4, talk_over=True, talk_amp_fw=(0.04, 0.08))
+    overlaps = 0
+    for seed in range(5):
+        quiet, busy = plan_clip(base, seed), plan_clip(talking, seed)
+        assert busy.ground_truth == quiet.ground_truth
+        talks = [e for e in busy.events if e.kind == "talk"]
+        assert len(talks) == 4 and all(0.04 <= e.amplitude <= 0.08 and 0 <= e.onset < e.offset < busy.n_frames
+                                        for e in talks)  # fmt: skip
+        overlaps += sum(t.onset <= g.offset and g.onset <= t.offset for t in talks for g in busy.ground_truth)
+    assert overlaps > 0
+
+
+def test_head_motion_spread_follows_the_spec() -> None:
+    calm = ClipSpec(fps=30.0, n_micro=1, n_macro=0, n_talk=0, head_turns_per_min=60.0)
+    lively = replace(calm, turn_roll_deg=10.0, turn_yaw=0.1, drift_hz=(1.0, 2.0), turn_ms=(300.0, 300.0))
+    a, b = plan_clip(calm, 3), plan_clip(lively, 3)
+    assert len(a.head_turns) == len(b.head_turns) > 5
+    rolls_a, rolls_b = (np.std([t.roll_deg for t in p.head_turns]) for p in (a, b))
+    assert rolls_b == pytest.approx(4.0 * rolls_a)  # same normal draws, 4x the spread
+    assert all(1.0 <= hz <= 2.0 for _, _, hz, _ in b.drift) and all(t.end - t.start == 9 for t in b.head_turns)
