@@ -164,7 +164,8 @@ class RoiFlowSpotter(Closeable):
         out: list[Interval] = []
         for k, p in enumerate(self._passes):
             out += self._keep(k, p.flush())
-        return out + self._held.flush()
+        # a rise the passes' flush held back is followed over the samples already seen before it is released
+        return out + self._held.tick(self._now_ns) + self._held.flush()
 
     def reset(self) -> None:
         for p in self._passes:

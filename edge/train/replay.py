@@ -157,8 +157,8 @@ def combine_passes(
             out += held.tick(_END_NS)
             if seg < last_seg:
                 out += held.flush()
-        else:
-            out += held.tick(int(when_ns))
+        else:  # the live spotter pushes a sample's intervals before it follows the held expression to that sample
+            out += held.tick(int(when_ns) - 1)
         if (len(passes) > 1 and k > 0 and iv.kind != "macro") or is_blink(iv, blink, config.blink_max_frac, flow):
             continue
         if in_longer_movement(iv, flow, config.context_ms, config.context_ratio) or is_speech(

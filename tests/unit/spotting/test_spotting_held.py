@@ -11,6 +11,7 @@ from edge.spotting.config import SpottingConfig
 from edge.spotting.held import HeldExpressions
 from edge.spotting.roiflow import RoiFlowSpotter
 from edge.spotting.rules import FlowHistory, rest_row
+from edge.train.replay import blink_flags, flow_history, pass_keys, record_curves, replay_fast
 from edge.train.tuning import check_fast_replay
 
 from tests_support import roi_samples
@@ -98,3 +99,26 @@ def test_an_earlier_movement_reported_late_is_not_absorbed_by_a_held_rise() -> N
         1,
     )
     assert held.push(copy) == []  # the other pass's copy of the rise: absorbed
+
+
+def test_a_held_expression_whose_rise_the_end_of_the_input_flushes_out_is_joined_when_its_fall_was_seen() -> None:
+    """A slow rise (1 s: only the macro pass sees it, and its 1.5 s neighbourhood reaches past the end of the
+    input, so the rise comes out of the final flush), held still, and the fall before the input ends: the spotter
+    follows the level over the samples it has before releasing the rise, as the tuning replay does."""
+    rng = np.random.default_rng(1)
+    n, onset, top, fall = 180, 120, 150, 170
+    rest = np.abs(rng.normal(0.3, 0.05, n))
+    rest[onset:top] += np.linspace(0.0, 3.0, top - onset)
+    rest[top:fall] += 3.0
+    flow = np.abs(rng.normal(0.05, 0.02, n))
+    flow[onset:top] += 1.0
+    flow[fall : fall + 3] += 2.0
+    samples = roi_samples(flow, PERIOD_NS, rest, seed=0, rest_epoch_ns=0)
+    (event,) = _run(samples)
+    assert event.kind == "macro" and _iou(event, onset, fall + 3) >= 0.8  # released, it ends with the rise: IoU 0.54
+    config = SpottingConfig()
+    curves = {k: record_curves(samples, *k) for k in set(pass_keys(config))}
+    fast = replay_fast(curves, blink_flags(samples), config, flow_history(samples), flow_history(samples, True))
+    assert [(i.onset_index, i.apex_index, i.offset_index) for i in fast if not i.truncated] == [
+        (event.onset_index, event.apex_index, event.offset_index)
+    ]
