@@ -53,12 +53,13 @@ class FaceConfig(Section):
         description="Presence probability below which a tracked face is flagged occluded (still tracked).",
     )
     keyframe_interval_ms: float = Field(
-        default=100.0,
+        default=200.0,
         ge=0.0,
         description="Landmarks run at most this often; frames in between follow the face with sparse optical flow "
         "(face.follow). 0 runs landmarks on every frame. Longer intervals are cheaper but let the followed "
-        "alignment drift further before a keyframe corrects it (with face.follow=fast, 150-300 ms lowered "
-        "generated spotting F1).",
+        "alignment drift further before a keyframe corrects it; with motion.reference='current' that drift no "
+        "longer reaches the flow, and 200 ms scored as well as 100 ms on the generated tuning sets "
+        "(docs/benchmarks.md).",
     )
     redetect_interval_ms: float = Field(
         default=40.0,
@@ -68,14 +69,12 @@ class FaceConfig(Section):
         "still in view is found again within this time plus one frame.",
     )
     follow: Literal["full", "fast"] = Field(
-        default="full",
-        description="How faces are followed between keyframes: 'full' follows 20 points spread over the face "
-        "(mouth corners, chin and jaw included) with LK on the full frame; 'fast' follows 12 rigid points (eye "
-        "corners, nose, forehead) on the frame at half resolution: about 0.4-0.5 ms less per frame at 24 fps and "
-        "fewer forced keyframes (talking no longer breaks the fit). With motion.reference='current' and the "
-        "spotter re-selected for it, 'fast' scores as well as 'full' on the generated tuning sets "
-        "(firmware_config/profiles/still-face.toml); with the defaults it changes what is found "
-        "(docs/benchmarks.md).",
+        default="fast",
+        description="How faces are followed between keyframes: 'fast' follows 12 rigid points (eye corners, nose, "
+        "forehead) on the frame at half resolution; 'full' follows 20 points spread over the face (mouth corners, "
+        "chin and jaw included) with LK on the full frame, about 0.4-0.5 ms more per frame at 24 fps, and talking "
+        "breaks its fit more often (more forced keyframes). With motion.reference='current' and the spotter "
+        "re-selected, 'fast' scores as well as 'full' on the generated tuning sets (docs/benchmarks.md).",
     )
     flow_max_error_px: float = Field(
         default=1.5,

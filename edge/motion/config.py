@@ -30,13 +30,13 @@ class MotionConfig(Section):
         "is invalid (too little history or a gap in the stream).",
     )
     reference: Literal["own", "current"] = Field(
-        default="own",
+        default="current",
         description="How the t - k crop is aligned for the flow: 'current' re-warps the t - k frame with the "
         "transform of t, so both ends share one alignment and landmark corrections (keyframes, FaceMesh moving its "
         "mesh on a blink) are not measured as motion; 'own' uses the crop as the face stage aligned it then. "
-        "'current' is better on the generated benchmarks and worse on the real dev set (docs/benchmarks.md): an "
-        "opt-in for still faces (firmware_config/profiles/still-face.toml). Trackers that give no frame (fullframe) "
-        "always use 'own'.",
+        "'current' with face.follow='fast', keyframes every 200 ms and the spotter re-selected for them scores "
+        "best on the generated tuning sets, still, held and busy (docs/benchmarks.md, issue 13 sixth part). "
+        "Trackers that give no frame (fullframe) always use 'own'.",
     )
     head_compensation: bool = Field(
         default=True, description="Subtract the nose-bridge region's mean flow from the whole face (head motion)."

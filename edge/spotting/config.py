@@ -20,11 +20,13 @@ class SpottingConfig(Section):
     (``rest_context_ratio``, ``rest_context_min_px``) and the micro pass's ``threshold_sigma`` and ``hysteresis``
     were then chosen by ``scripts/tune_rest.py --stages rest,micro`` on ``tune-ci`` pooled with ``tune-hold``
     (30 fps, macro-expressions held at apex; seeds 7000-7007), and the joining of held expressions
-    (``held_max_ms``, ``held_still_ratio``) by ``scripts/tune_rest.py --stages held`` on the same two sets. Never
-    on a benchmark set or the real dev set (the dev set only vetoed two proposals, disclosed in
-    docs/benchmarks.md). ``firmware_config/profiles/still-face.toml``
-    holds the settings re-selected the same way for the one-alignment flow (``motion.reference = "current"``) and
-    ``face.follow = "fast"``.
+    (``held_max_ms``, ``held_still_ratio``) by ``scripts/tune_rest.py --stages held`` on the same two sets. The
+    macro pass (``macro_feature`` rest, ``macro_threshold_sigma``, ``macro_merge_gap_ms``) and the micro pass's
+    ``threshold_sigma`` and ``hysteresis`` were last re-selected by ``scripts/tune_rest.py --stages
+    macro,rest,micro,held`` on ``tune-ci``, ``tune-hold`` and ``tune-busy`` (30 fps, talking over the
+    expressions, a moving head; seeds 9000-9007) pooled, with the motion recorded as the defaults now do it
+    (``face.follow`` fast, ``face.keyframe_interval_ms`` 200, ``motion.reference`` current). Never on a benchmark
+    set or the real dev set (the dev set only vetoed proposals, disclosed in docs/benchmarks.md).
     """
 
     type: Literal["roiflow", "learned"] = Field(
@@ -70,7 +72,7 @@ class SpottingConfig(Section):
         description="roiflow: k of a second pass that spots macro-expressions only (0 = one pass for both kinds).",
     )
     macro_feature: Literal["flow", "rest", "both"] = Field(
-        default="flow",
+        default="rest",
         description="roiflow: what the macro pass scores per region: 'flow' (the t - k flow, how fast the face "
         "moves), 'rest' (MotionSample.rest_px, how far it is from rest; falls back to 'flow' when the motion "
         "stage does not measure it) or 'both' (each region twice, the score is the larger).",
@@ -84,10 +86,10 @@ class SpottingConfig(Section):
         "settles, needs that most.",
     )
     macro_threshold_sigma: float = Field(
-        default=4.0, gt=0, le=100, description="roiflow: threshold_sigma of the macro pass."
+        default=3.0, gt=0, le=100, description="roiflow: threshold_sigma of the macro pass."
     )
     macro_merge_gap_ms: float = Field(
-        default=400.0, ge=0, le=2000, description="roiflow: merge_gap_ms of the macro pass."
+        default=200.0, ge=0, le=2000, description="roiflow: merge_gap_ms of the macro pass."
     )
     blink_max_frac: float = Field(
         default=0.2,
@@ -168,7 +170,7 @@ class SpottingConfig(Section):
         "or a new face track).",
     )
     threshold_sigma: float = Field(
-        default=3.0,
+        default=4.0,
         gt=0,
         le=100,
         description="roiflow: a run starts where a region's contrast exceeds this many noise sigmas.",
@@ -180,7 +182,7 @@ class SpottingConfig(Section):
         description="roiflow: contrast below this (px) never counts, whatever the noise (a still face).",
     )
     hysteresis: float = Field(
-        default=0.4,
+        default=0.2,
         gt=0,
         le=1,
         description="A run extends (onset back, offset forward) while the score stays above threshold * this.",

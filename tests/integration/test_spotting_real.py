@@ -66,22 +66,38 @@ def _cut_short(events: list[Event], last_frame: int) -> tuple[list[Event], list[
     return [e for e in near if e.kind == "micro" and not e.truncated], [e for e in near if e.truncated]
 
 
-def test_face_leaving_mid_movement_gives_no_micro_event() -> None:
+#: The defaults (one alignment per flow pair, a 4-sigma micro pass) do not see this pout start at all; the
+#: previous defaults (each crop aligned on its own, keyframes every 100 ms, 3 sigma) see it as a micro run, so
+#: the second run shows a movement that is seen, flagged and not counted rather than one that is missed.
+SENSITIVE = GlimpseConfig.model_validate(
+    {
+        "face": {"follow": "full", "keyframe_interval_ms": 100.0},
+        "motion": {"reference": "own"},
+        "spotting": {"threshold_sigma": 3.0},
+    }
+)
+
+
+@pytest.mark.parametrize("config", [None, SENSITIVE], ids=["defaults", "previous-defaults"])
+def test_face_leaving_mid_movement_gives_no_micro_event(config: GlimpseConfig | None) -> None:
     frames = _real_frames(CLIP, MID_MOVEMENT + 40)
     cut = [f if f.index <= MID_MOVEMENT else _slid_out(f, f.index - MID_MOVEMENT, 4) for f in frames]
-    events, found = _analyze(cut)
+    events, found = _analyze(cut, config)
     assert found < 0.95  # the face really left
     counted, truncated = _cut_short(events, MID_MOVEMENT + 1)
     assert counted == []
-    assert truncated and all(e.kind == "micro" for e in truncated)  # seen, flagged, not counted
+    if config is SENSITIVE:
+        assert truncated and all(e.kind == "micro" for e in truncated)  # seen, flagged, not counted
 
 
-def test_clip_ending_mid_movement_gives_no_micro_event() -> None:
-    events, found = _analyze(_real_frames(CLIP, MID_MOVEMENT))
+@pytest.mark.parametrize("config", [None, SENSITIVE], ids=["defaults", "previous-defaults"])
+def test_clip_ending_mid_movement_gives_no_micro_event(config: GlimpseConfig | None) -> None:
+    events, found = _analyze(_real_frames(CLIP, MID_MOVEMENT), config)
     assert found > 0.98
     counted, truncated = _cut_short(events, MID_MOVEMENT + 1)
     assert counted == []
-    assert truncated
+    if config is SENSITIVE:
+        assert truncated
 
 
 def _generated(plan: Plan) -> list[Frame]:

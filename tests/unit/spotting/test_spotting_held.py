@@ -35,8 +35,13 @@ def _held_smile(*, relax: bool = True, moves_between: bool = False, seed: int = 
     return roi_samples(flow, PERIOD_NS, rest, seed=0, rest_epoch_ns=0)
 
 
-def _run(samples: list[MotionSample], **update: float) -> list[Interval]:
-    spotter = RoiFlowSpotter(SpottingConfig().model_copy(update=update))
+#: Joining is built on the passes of the t - k flow, which see a held expression as two bumps; the default macro
+#: pass scores the displacement from rest, which spans a held expression by itself (the last test).
+FLOW = {"macro_feature": "flow"}
+
+
+def _run(samples: list[MotionSample], **update: float | str) -> list[Interval]:
+    spotter = RoiFlowSpotter(SpottingConfig().model_copy(update={**FLOW, **update}))
     out = [i for s in samples for i in spotter.update(s)] + spotter.flush()
     return [i for i in out if not i.truncated]
 
@@ -116,9 +121,16 @@ def test_a_held_expression_whose_rise_the_end_of_the_input_flushes_out_is_joined
     samples = roi_samples(flow, PERIOD_NS, rest, seed=0, rest_epoch_ns=0)
     (event,) = _run(samples)
     assert event.kind == "macro" and _iou(event, onset, fall + 3) >= 0.8  # released, it ends with the rise: IoU 0.54
-    config = SpottingConfig()
+    config = SpottingConfig(macro_feature="flow")
     curves = {k: record_curves(samples, *k) for k in set(pass_keys(config))}
     fast = replay_fast(curves, blink_flags(samples), config, flow_history(samples), flow_history(samples, True))
     assert [(i.onset_index, i.apex_index, i.offset_index) for i in fast if not i.truncated] == [
         (event.onset_index, event.apex_index, event.offset_index)
     ]
+
+
+def test_the_default_macro_pass_on_the_displacement_from_rest_spans_a_held_expression_by_itself() -> None:
+    spotter = RoiFlowSpotter(SpottingConfig(held_max_ms=0.0))
+    samples = _held_smile()
+    found = [i for i in [i for s in samples for i in spotter.update(s)] + spotter.flush() if not i.truncated]
+    assert [i.kind for i in found] == ["macro"] and _iou(found[0], ONSET, OFFSET + 3) >= 0.8
