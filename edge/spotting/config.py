@@ -188,10 +188,10 @@ class SpottingConfig(Section):
         description="A run extends (onset back, offset forward) while the score stays above threshold * this.",
     )
     learned_threshold: float = Field(
-        default=0.4, gt=0, lt=1, description="learned: spotting probability that starts a run."
+        default=0.8, gt=0, lt=1, description="learned: spotting probability that starts a run."
     )
     smooth_ms: float = Field(
-        default=60.0, ge=0, le=1000, description="learned: moving-average window applied to the spotting score."
+        default=0.0, ge=0, le=1000, description="learned: moving-average window applied to the spotting score."
     )
 
     @model_validator(mode="after")
