@@ -50,9 +50,9 @@ ALT_CLIPS = 3
 HOLD_SEED = 7000
 HOLD_CLIPS = 8
 #: ``tune-busy``: a third tuning set (never reported as a benchmark) that moves the way people in conversation
-#: do: tune-hold's clips with three talking bouts laid over the expressions, a head that drifts 4x as far and
-#: faster, and turns 5x as often and twice as large, seeds 9000-9007. Calibrated on one label-free statistic
-#: of the real clips (docs/benchmarks.md, "A busy tuning set").
+#: do: tune-hold's clips with four louder talking bouts laid over the expressions, a head that drifts 6x as far
+#: and faster, and turns 5x as often, about twice as large and quicker, seeds 9000-9007. Calibrated on one
+#: label-free statistic of the real clips (docs/benchmarks.md, "A busy tuning set").
 BUSY_SEED = 9000
 BUSY_CLIPS = 8
 

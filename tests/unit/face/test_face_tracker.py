@@ -201,8 +201,7 @@ def test_following_moves_landmarks_by_the_true_shift(
     dx, dy = shift
     moved = cv2.warpAffine(gray, np.array([[1, 0, dx], [0, 1, dy]], np.float32), gray.shape[::-1])
     config = GlimpseConfig()
-    face = config.face.model_copy(update={"follow": follow, "keyframe_interval_ms": 100.0})  # the schedule below
-    config = config.model_copy(update={"face": face})
+    config = config.model_copy(update={"face": config.face.model_copy(update={"follow": follow})})
     with MediaPipeTracker.from_config(config) as tracker:
         first = tracker.process(Frame(0, 0, gray, "test"))
         second = tracker.process(Frame(1, 33_000_000, moved, "test"))
