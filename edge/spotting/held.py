@@ -3,7 +3,7 @@
 The spotter's passes score the t - k flow, how fast the face moves. A smile that rises, holds still for two
 seconds and relaxes is two bumps of that flow with nothing between them, so the passes report its rise and
 its fall as two movements (or the held-expression rule drops them as micro-expressions; see
-:func:`edge.spotting.rules.changes_rest`), and neither event spans the expression. The displacement from rest
+:meth:`HeldExpressions.push`), and neither event spans the expression. The displacement from rest
 (``MotionSample.rest_px``) tells what happened between the bumps: after the rise the face stays away from
 where it was, and it comes back when the expression relaxes, slowly or not.
 

@@ -21,8 +21,8 @@ Both rules act on an interval when it is emitted and never retract one that was 
 * **held expression** (``rest_context_ratio``): a micro interval after which the face did not come back to
   where it was before it (the displacement from rest, ``MotionSample.rest_px``, changed across it by a good
   share of its own rise) is the rise or the fall of an expression held still, not a brief movement
-  (:func:`changes_rest`; the spotters apply it through :class:`edge.spotting.held.HeldExpressions`, which
-  also joins such a rise to its relaxation);
+  (:func:`rest_step` and :func:`rest_change`; the spotters apply it through
+  :class:`edge.spotting.held.HeldExpressions`, which also joins such a rise to its relaxation);
 * a blink moves the lids (and, through the flow, the brows), never the mouth: the blink rule spares an interval
   whose mouth regions moved more than its brows (a smile that narrows the eyes, AU6).
 
@@ -47,7 +47,7 @@ from edge.spotting.base import Interval
 #: Regions a blink never moves, and the regions its flow bleeds into.
 MOUTH_ROIS = ("mouth_left", "mouth_right", "chin")
 BROW_ROIS = ("brow_left", "brow_right")
-#: Pseudo-regions of a displacement-from-rest history: its reference epoch (see changes_rest) and frame index.
+#: Pseudo-regions of a displacement-from-rest history: its reference epoch (see rest_step) and frame index.
 REST_EPOCH = "@epoch_ns"
 REST_INDEX = "@index"
 #: Flow near the run's edges still belongs to it (the t-k flow trails the movement by the motion stage's k).
@@ -129,22 +129,6 @@ def rest_change(step: RestStep | None, ratio: float, min_change_px: float = 0.0)
         return 0.0
     change = step.after - step.before
     return change if abs(change) >= max(ratio * step.rise, min_change_px) else 0.0
-
-
-def changes_rest(
-    interval: Interval, rest: FlowHistory, context_ms: float, ratio: float, min_change_px: float = 0.0
-) -> bool:
-    """A micro interval after which the face did not come back to where it was before it (``ratio`` 0: off).
-
-    ``rest`` holds the displacement from rest (``MotionSample.rest_px``); the levels are :func:`rest_step`'s. A
-    change of at least ``ratio`` times the interval's own rise above the lower of the two, and at least
-    ``min_change_px`` (:func:`rest_change`), is the rise or the fall of an expression that is held still, which
-    the t - k flow cannot tell from a brief one. The floor keeps faint micro-expressions: their rise is a
-    fraction of a pixel, as is the drift of the level around them.
-    """
-    if ratio <= 0 or interval.kind != "micro":
-        return False
-    return rest_change(rest_step(interval, rest, context_ms), ratio, min_change_px) != 0.0
 
 
 def frame_iou(a: Interval, b: Interval) -> float:

@@ -7,8 +7,9 @@ import numpy as np
 import edge.config  # noqa: F401 - import order (config before stage modules)
 from edge.spotting.base import Interval
 from edge.spotting.config import SpottingConfig
+from edge.spotting.held import HeldExpressions
 from edge.spotting.roiflow import RoiFlowSpotter
-from edge.spotting.rules import REST_EPOCH, FlowHistory, changes_rest
+from edge.spotting.rules import REST_EPOCH, FlowHistory
 
 from tests_support import roi_samples
 
@@ -29,25 +30,33 @@ def _micro(onset: int, offset: int) -> Interval:
     )
 
 
+def _dropped(interval: Interval, rest: FlowHistory, context_ms: float, ratio: float, min_px: float = 0.0) -> bool:
+    """The held-expression rule as the spotters apply it (:meth:`HeldExpressions.push`, joining off): dropped?"""
+    config = SpottingConfig(
+        context_ms=context_ms, rest_context_ratio=ratio, rest_context_min_px=min_px, held_max_ms=0.0
+    )
+    return HeldExpressions(config, rest, FlowHistory(2**62)).push(interval) == []
+
+
 def test_held_expression_rule_drops_a_rise_and_a_fall_but_not_a_brief_movement() -> None:
     rise = [0.2] * 30 + [0.5, 1.5, 2.5, 3.0] + [3.0] * 30
     fall = [3.0] * 30 + [2.5, 1.5, 0.5, 0.2] + [0.2] * 30
     brief = [0.2] * 30 + [1.5, 3.0, 1.5, 0.2] + [0.2] * 30
-    assert changes_rest(_micro(30, 34), _history(rise), 300.0, 0.5)
-    assert changes_rest(_micro(30, 34), _history(fall), 300.0, 0.5)
-    assert not changes_rest(_micro(30, 34), _history(brief), 300.0, 0.5)
-    assert not changes_rest(_micro(30, 34), _history(rise), 300.0, 0.0)  # off
+    assert _dropped(_micro(30, 34), _history(rise), 300.0, 0.5)
+    assert _dropped(_micro(30, 34), _history(fall), 300.0, 0.5)
+    assert not _dropped(_micro(30, 34), _history(brief), 300.0, 0.5)
+    assert not _dropped(_micro(30, 34), _history(rise), 300.0, 0.0)  # off
     jump = [0] * 32 + [32] * 32  # the reference jumped within the interval: no comparison, no drop
-    assert not changes_rest(_micro(30, 34), _history(rise, jump), 300.0, 0.5)
+    assert not _dropped(_micro(30, 34), _history(rise, jump), 300.0, 0.5)
 
 
 def test_held_expression_rule_floor_spares_a_faint_micro_expression_on_a_drifting_face() -> None:
     # a 0.4 px micro-expression while the level drifts by 0.3 px: the ratio alone (0.5 x 0.55 px rise) drops it
     faint = [0.2] * 30 + [0.3, 0.6, 0.75, 0.5] + [0.5] * 30
-    assert changes_rest(_micro(30, 34), _history(faint), 300.0, 0.5)
-    assert not changes_rest(_micro(30, 34), _history(faint), 300.0, 0.5, min_change_px=0.6)
+    assert _dropped(_micro(30, 34), _history(faint), 300.0, 0.5)
+    assert not _dropped(_micro(30, 34), _history(faint), 300.0, 0.5, min_px=0.6)
     held = [0.2] * 30 + [0.5, 1.5, 2.5, 3.0] + [3.0] * 30  # a held smile's rise changes the level by 2.8 px
-    assert changes_rest(_micro(30, 34), _history(held), 300.0, 0.5, min_change_px=0.6)
+    assert _dropped(_micro(30, 34), _history(held), 300.0, 0.5, min_px=0.6)
 
 
 def test_macro_pass_sees_a_held_expression_on_the_rest_feature_only() -> None:
