@@ -33,6 +33,8 @@ from typing import Any
 #: Run this tree's package, whichever environment runs the script (a worktree may share one).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import edge.train.tuning as _tuning  # after the path insert above: this tree's package
+
 MACRO_GRID: dict[str, tuple[Any, ...]] = {
     "macro_feature": ("flow", "rest", "both"),
     "macro_contrast_k_ms": (1000.0, 1500.0, 2000.0, 3000.0),
@@ -50,10 +52,8 @@ MICRO_GRID: dict[str, tuple[Any, ...]] = {
 }
 #: Rounds of (macro stage, rule stage, micro stage) at most; the search stops early when a round changes nothing.
 MAX_ROUNDS = 3
-REST_GRID: dict[str, tuple[Any, ...]] = {
-    "rest_context_ratio": (0.0, 1.2, 0.9, 0.7, 0.5, 0.4, 0.3),
-    "rest_context_min_px": (0.0, 0.3, 0.6, 1.0),
-}
+#: The held-expression rule: the same grid as ``edge.train.tuning``'s last stage.
+REST_GRID: dict[str, tuple[Any, ...]] = dict(_tuning.REST_GRID)
 
 #: Held expressions joined into one event (``edge/spotting/held.py``); scored with the rules on, like the rest.
 HELD_GRID: dict[str, tuple[Any, ...]] = {
