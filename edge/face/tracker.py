@@ -68,7 +68,7 @@ class FollowMode:
 #: ``full``: 20 textured points spread over the face, mouth corners, chin and jaw included, on the full frame.
 #: ``fast``: 12 rigid points (eye corners, nose bridge and tip, forehead) on the frame at half resolution: a
 #: quarter of the pixels for LK's pyramids, and speech or a smile no longer breaks the rigid fit (fewer forced
-#: keyframes). What the spotter was tuned on is ``full``; docs/benchmarks.md has both measured.
+#: keyframes; the default, with which the spotter defaults were selected). docs/benchmarks.md has both measured.
 FOLLOW_MODES: dict[str, FollowMode] = {
     "full": FollowMode(
         (33, 133, 362, 263, 168, 6, 4, 1, 151, 9, 50, 280, 234, 454, 172, 397, 152, 61, 291, 199), 1, 15, 2
