@@ -6,6 +6,9 @@ The constants follow MediaPipe's ``face_detection_short_range`` graph
 [-1, 1], 896 anchors on strides 8, 16, 16, 16 with fixed anchor size, boxes
 and six keypoints regressed in input pixels relative to the anchor centre,
 sigmoid scores of a logit clipped to +-100, weighted NMS at IoU 0.3.
+
+The committed face models take one gray plane (``scripts/convert_face_models.py`` folds the RGB input of the
+first convolution, exact for gray frames); a 3-channel graph still works, fed the gray value in every channel.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ import cv2
 import numpy as np
 
 from edge.capture.base import GrayImage
+from edge.errors import ModelError
 from edge.face.base import FloatArray
-from edge.inference.base import InferenceBackend
+from edge.inference.base import InferenceBackend, TensorSpec
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +71,19 @@ def make_anchors(size: int = INPUT_SIZE, strides: tuple[int, ...] = STRIDES) -> 
     return np.concatenate(centres).astype(np.float32)
 
 
-def letterbox(gray: GrayImage, size: int = INPUT_SIZE) -> tuple[FloatArray, float, float, float]:
-    """The NCHW [-1, 1] detector input and (scale, pad_x, pad_y) mapping input px back to frame px."""
+def input_channels(spec: TensorSpec) -> int:
+    """Channels of an NCHW image input: 1 for a gray-input graph, 3 for RGB (also when the axis is dynamic)."""
+    channels = spec.shape[1] if len(spec.shape) == 4 else -1
+    if channels is None:
+        return 3
+    if channels not in (1, 3):
+        raise ModelError(f"model input {spec.name!r} has shape {spec.shape!r}; expected NCHW with 1 or 3 channels")
+    return channels
+
+
+def letterbox(gray: GrayImage, size: int = INPUT_SIZE, channels: int = 3) -> tuple[FloatArray, float, float, float]:
+    """The NCHW [-1, 1] detector input (``channels`` copies of the gray plane) and (scale, pad_x, pad_y) mapping
+    input px back to frame px."""
     h, w = gray.shape
     scale = size / max(h, w)
     nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
@@ -78,7 +93,7 @@ def letterbox(gray: GrayImage, size: int = INPUT_SIZE) -> tuple[FloatArray, floa
     canvas[pad_y : pad_y + nh, pad_x : pad_x + nw] = small
     x = canvas * (2.0 / 255.0) - 1.0
     # The models were trained on RGB; a gray frame is the same luminance in every channel.
-    tensor = np.ascontiguousarray(np.broadcast_to(x, (1, 3, size, size)), dtype=np.float32)
+    tensor = np.ascontiguousarray(np.broadcast_to(x, (1, channels, size, size)), dtype=np.float32)
     return tensor, scale, float(pad_x), float(pad_y)
 
 
@@ -126,12 +141,13 @@ class BlazeFaceDetector:
     def __init__(self, backend: InferenceBackend, min_score: float = 0.5) -> None:
         self._backend = backend
         self._input = backend.inputs[0].name
+        self._channels = input_channels(backend.inputs[0])
         self._anchors = make_anchors()
         self.min_score = min_score
 
     def detect(self, gray: GrayImage) -> list[Detection]:
         """Every face above ``min_score``, best first."""
-        tensor, scale, pad_x, pad_y = letterbox(gray)
+        tensor, scale, pad_x, pad_y = letterbox(gray, channels=self._channels)
         out = self._backend.run({self._input: tensor})
         raw = out["regressors"].reshape(-1, 16)
         logits = np.clip(out["classificators"].reshape(-1), -SCORE_CLIP, SCORE_CLIP)

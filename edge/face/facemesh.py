@@ -5,8 +5,10 @@ a square of 1.5x the box side centred on the box and rotated so that the
 eye line (keypoint 0 -> 1) is horizontal; from the previous landmarks, the
 same square around their extent, rotated by the outer eye corners 33 -> 263.
 The input is 192x192 in [0, 1] (a [-1, 1] input still gives a high presence
-score but landmarks off by pixels). Output: 468 x (x, y, z) in crop pixels
-and a face-presence logit.
+score but landmarks off by pixels), one gray plane for the committed model
+(its RGB input is folded into the first convolution) or the gray value in all
+three channels of an RGB graph. Output: 468 x (x, y, z) in crop pixels and a
+face-presence logit.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 
 from edge.capture.base import GrayImage
 from edge.face.base import FloatArray
-from edge.face.blazeface import Detection
+from edge.face.blazeface import Detection, input_channels
 from edge.inference.base import InferenceBackend
 
 INPUT_SIZE = 192
@@ -83,8 +85,8 @@ class FaceMesh:
         names = [o.name for o in backend.outputs]
         sizes = {o.name: int(np.prod([d or 1 for d in o.shape])) for o in backend.outputs}
         self._points = max(names, key=lambda n: sizes[n])
-        self._tensor = np.zeros((1, 3, INPUT_SIZE, INPUT_SIZE), np.float32)
-        self._planes = [self._tensor[0, c] for c in range(3)]
+        self._tensor = np.zeros((1, input_channels(backend.inputs[0]), INPUT_SIZE, INPUT_SIZE), np.float32)
+        self._planes = list(self._tensor[0])
         self._flag = min(names, key=lambda n: sizes[n])
 
     def landmarks(self, gray: GrayImage, roi: Roi) -> tuple[FloatArray, float]:
@@ -97,10 +99,11 @@ class FaceMesh:
             flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
             borderMode=cv2.BORDER_REPLICATE,
         )
-        # The model was trained on RGB; a gray crop is the same luminance in every channel of one reused buffer.
+        # The model was trained on RGB; a gray crop is the same luminance in every channel of one reused buffer
+        # (a gray-input model has just the one plane).
         np.multiply(crop, np.float32(1.0 / 255.0), out=self._planes[0])
-        self._planes[1][:] = self._planes[0]
-        self._planes[2][:] = self._planes[0]
+        for plane in self._planes[1:]:
+            plane[:] = self._planes[0]
         out = self._backend.run({self._input: self._tensor})
         pts = out[self._points].reshape(NUM_LANDMARKS, 3).astype(np.float32)
         presence = 1.0 / (1.0 + math.exp(-float(np.clip(out[self._flag].reshape(-1)[0], -100.0, 100.0))))
