@@ -14,7 +14,8 @@ from pathlib import Path
 
 import cv2
 
-from edge.capture.base import Frame, SourceBase, SourceInfo, to_gray
+from edge.capture.base import Frame, SourceBase, SourceInfo
+from edge.capture.luma import LumaReader
 from edge.capture.registry import SourceURI
 from edge.errors import SourceError, shown
 
@@ -55,6 +56,7 @@ class FileSource(SourceBase):
         self._fps_override = uri.get_float("fps", 0.0)
         self.realtime = uri.get_bool("realtime", True)
         self._cap: cv2.VideoCapture | None = None
+        self._reader: LumaReader | None = None
         self._period_ns = 0
         self._t0_ns = 0
         self._info: SourceInfo | None = None
@@ -71,6 +73,7 @@ class FileSource(SourceBase):
         if not self._fps_override and not 0 < file_fps < 10_000:
             logger.warning("video %s declares no usable fps (%r); assuming 30", self.path, file_fps)
         self._cap = cap
+        self._reader = LumaReader(cap, str(self.path))
         self._period_ns = round(1e9 / fps)
         self._t0_ns = time.monotonic_ns()
         width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
@@ -79,11 +82,11 @@ class FileSource(SourceBase):
         return self._info
 
     def read(self) -> Frame | None:
-        if self._cap is None:
+        if self._reader is None:
             self.open()
-        assert self._cap is not None
-        ok, image = self._cap.read()
-        if not ok or image is None:
+        assert self._reader is not None
+        gray = self._reader.read()
+        if gray is None:
             if self._index == 0:
                 raise SourceError(f"video {shown(str(self.path))} has no decodable frame; expected a video file")
             if self._index == 1:
@@ -92,7 +95,6 @@ class FileSource(SourceBase):
                     "micro-expression (a movement): expected a video file"
                 )
             return None
-        gray = to_gray(image)
         t_ns = self._t0_ns + self._index * self._period_ns
         if self.realtime:
             delay_ns = t_ns - time.monotonic_ns()
@@ -101,6 +103,9 @@ class FileSource(SourceBase):
         return self._next_frame(gray, t_ns, self.path.name)
 
     def close(self) -> None:
+        if self._reader is not None:
+            self._reader.release()
+            self._reader = None
         if self._cap is not None:
             self._cap.release()
             self._cap = None
