@@ -68,7 +68,7 @@ def fit_similarity(src: FloatArray, dst: FloatArray) -> tuple[float, float, floa
 
 def eye_similarity(landmarks: FloatArray) -> tuple[float, float, float, float]:
     """Similarity (a, b, tx, ty) from eye units to frame pixels fitted on the anchors; all in frame pixels."""
-    return fit_similarity(ANCHOR_REF, landmarks[list(ANCHORS), :2].astype(np.float32))
+    return fit_similarity(ANCHOR_REF, landmarks[_ANCHOR_INDEX, :2].astype(np.float32))
 
 
 def crop_transform(params: tuple[float, float, float, float], size: int = ALIGNED_SIZE) -> FloatArray:
@@ -113,6 +113,7 @@ def head_pose_deg(landmarks: FloatArray) -> tuple[float, float, float]:
     return yaw, pitch, roll
 
 
+_ANCHOR_INDEX = np.array(ANCHORS, np.intp)
 _POSE_FROM = np.array([234, 10], np.intp)
 _POSE_TO = np.array([454, 152], np.intp)
 

@@ -17,6 +17,7 @@ Usage::
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -41,15 +42,20 @@ class Patch:
 
 def cut(gray: GrayImage, transform: FloatArray, size: int, margin_frac: float = MARGIN_FRAC) -> Patch:
     """The part of ``gray`` that ``transform`` (frame -> ``size`` x ``size`` crop) samples, plus a margin."""
-    a = transform[:, :2].astype(np.float64)
-    b = transform[:, 2].astype(np.float64)
-    corners = np.array([[0.0, 0.0], [size, 0.0], [0.0, size], [size, size]])
-    frame_xy = (corners - b) @ np.linalg.inv(a).T
-    (lo_x, lo_y), (hi_x, hi_y) = frame_xy.min(axis=0), frame_xy.max(axis=0)
+    # The crop's corners in the frame, through the 2 x 2 inverse written out (np.linalg.inv costs more than
+    # the rest of this function on a 2 x 2).
+    (a, b, tx), (c, d, ty) = transform.tolist()
+    det = a * d - b * c
+    ia, ib, ic, id_ = d / det, -b / det, -c / det, a / det
+    xs, ys = [], []
+    for cx, cy in ((-tx, -ty), (size - tx, -ty), (-tx, size - ty), (size - tx, size - ty)):
+        xs.append(ia * cx + ib * cy)
+        ys.append(ic * cx + id_ * cy)
+    lo_x, hi_x, lo_y, hi_y = min(xs), max(xs), min(ys), max(ys)
     pad = margin_frac * max(hi_x - lo_x, hi_y - lo_y) + 2.0
     h, w = gray.shape
     x0, y0 = max(0, int(lo_x - pad)), max(0, int(lo_y - pad))
-    x1, y1 = min(w, int(np.ceil(hi_x + pad)) + 1), min(h, int(np.ceil(hi_y + pad)) + 1)
+    x1, y1 = min(w, math.ceil(hi_x + pad) + 1), min(h, math.ceil(hi_y + pad) + 1)
     if x1 <= x0 or y1 <= y0:  # the crop lies wholly outside the frame: keep one pixel (replicated)
         x0, y0 = min(max(x0, 0), w - 1), min(max(y0, 0), h - 1)
         x1, y1 = x0 + 1, y0 + 1
