@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -13,6 +15,15 @@ from edge.events.model import ActionUnit, Emotion, EngineInfo, Event
 from edge.motion.base import MotionSample
 
 CLIPS = Path(os.environ.get("GLIMPSE_CLIPS", Path(__file__).resolve().parents[3] / "shared" / "clips"))
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """A script that is not part of a package (``scripts/*.py``, fixture makers), imported from its path."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def make_event(onset: datetime | None = None, kind: str = "micro", label: str = "negative") -> Event:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from tests_support import load_script
+
 MAKER = Path(__file__).resolve().parents[2] / "fixtures" / "datasets" / "make_fixtures.py"
 
 
 def _maker() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("glimpse_dataset_fixtures", MAKER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(MAKER, "glimpse_dataset_fixtures")
 
 
 @pytest.fixture(scope="session")

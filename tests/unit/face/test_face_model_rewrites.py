@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -18,6 +17,8 @@ from edge.face.tracker import resolve_model
 from edge.inference.base import TensorSpec
 from edge.inference.registry import load_backend
 
+from tests_support import load_script
+
 onnx = pytest.importorskip("onnx", reason="onnx (a dev extra) builds the synthetic graphs")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
@@ -27,11 +28,7 @@ GEN = np.random.default_rng(7)
 
 @pytest.fixture(scope="module")
 def convert() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("convert_face_models", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT, "convert_face_models")
 
 
 def _weights(name: str, shape: tuple[int, ...], low: float = -0.5, high: float = 0.5) -> Any:
