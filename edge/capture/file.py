@@ -55,7 +55,6 @@ class FileSource(SourceBase):
         self.path = Path(uri.target)
         self._fps_override = uri.get_float("fps", 0.0)
         self.realtime = uri.get_bool("realtime", True)
-        self._cap: cv2.VideoCapture | None = None
         self._reader: LumaReader | None = None
         self._period_ns = 0
         self._t0_ns = 0
@@ -72,8 +71,7 @@ class FileSource(SourceBase):
         fps = self._fps_override or (file_fps if 0 < file_fps < 10_000 else 30.0)
         if not self._fps_override and not 0 < file_fps < 10_000:
             logger.warning("video %s declares no usable fps (%r); assuming 30", self.path, file_fps)
-        self._cap = cap
-        self._reader = LumaReader(cap, str(self.path))
+        self._reader = LumaReader(cap, str(self.path))  # owns the capture from here on
         self._period_ns = round(1e9 / fps)
         self._t0_ns = time.monotonic_ns()
         width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
@@ -106,6 +104,3 @@ class FileSource(SourceBase):
         if self._reader is not None:
             self._reader.release()
             self._reader = None
-        if self._cap is not None:
-            self._cap.release()
-            self._cap = None

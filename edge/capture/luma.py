@@ -2,8 +2,8 @@
 
 OpenCV's FFmpeg backend with ``CAP_PROP_CONVERT_RGB`` off hands back the Y
 plane of planar YUV video (yuv420p, yuvj420p, nv12, ...) as an 8-bit H x W
-image. That skips YUV->BGR and BGR->gray: 0.13-0.2 ms a frame at 640x360-
-640x480 on one core (docs/benchmarks.md, issue 14). Most video is limited
+image. That skips YUV->BGR and BGR->gray: 0.13 ms a frame on H.264 640x360, 0.27 ms
+on MJPEG 640x480, one core (docs/benchmarks.md, issue 14). Most video is limited
 range (Y 16-235), MJPEG full range, and OpenCV reports neither, so the first
 frame is decoded both ways and the Y plane is used only when it matches the
 converted frame, as it is or mapped to full range (``gray = 255/219 (Y - 16)``,
