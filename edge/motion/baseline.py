@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from edge.motion import rois
-from edge.motion.flow import GrayImage, create_dis, dense_flow
+from edge.motion.flow import GrayImage, create_dis, flow_medians, mean
 
 #: While the face is near the reference, its displacement must also stay within this share of ``refresh_px``
 #: (it is still, not in the middle of a small movement) for the reference to move to it.
@@ -109,16 +109,19 @@ class RestDisplacement:
     def _displacement(self, ref: GrayImage, crop: GrayImage, boxes: Mapping[str, rois.Box]) -> dict[str, float]:
         if self._dis is None:
             self._dis = create_dis("ultrafast")
-        u, v = dense_flow(self._dis, ref, crop)
+        flow = self._dis.calc(ref, crop, None)
         x0, y0, x1, y1 = boxes[rois.REFERENCE_ROI]
-        u = u - np.median(u[y0:y1, x0:x1])  # head motion (and alignment jitter) since the reference
-        v = v - np.median(v[y0:y1, x0:x1])
-        magnitude = np.sqrt(u * u + v * v)
+        du, dv = flow_medians(flow[y0:y1, x0:x1])  # head motion (and alignment jitter) since the reference
+        u, v = flow[..., 0] - du, flow[..., 1] - dv  # new float32 planes: squared and summed in place
+        u *= u
+        v *= v
+        u += v
+        magnitude = np.sqrt(u, out=u)
         if self._eye_mask:  # as the per-frame flow: lids are not expressions, and eye boxes may overlap brows
             for name in rois.EYE_ROIS:
                 x0, y0, x1, y1 = boxes[name]
                 magnitude[y0:y1, x0:x1] = 0.0
-        return {n: float(magnitude[y0:y1, x0:x1].mean()) for n in self._names(boxes) for x0, y0, x1, y1 in [boxes[n]]}
+        return {n: mean(magnitude[y0:y1, x0:x1]) for n in self._names(boxes) for x0, y0, x1, y1 in [boxes[n]]}
 
     def _names(self, boxes: Mapping[str, rois.Box]) -> list[str]:
         skip = {rois.REFERENCE_ROI, *(rois.EYE_ROIS if self._eye_mask else ())}

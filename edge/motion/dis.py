@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -22,7 +21,7 @@ from edge.motion import rewarp, rois
 from edge.motion.base import FlowField, MotionSample
 from edge.motion.baseline import RestDisplacement
 from edge.motion.config import MotionConfig
-from edge.motion.flow import FloatArray, GrayImage, create_dis, optical_strain
+from edge.motion.flow import FloatArray, GrayImage, create_dis, flow_medians, optical_strain
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +59,7 @@ class DisMotionAnalyzer(Closeable):
         self._ring: deque[_Past] = deque()
         self._track = -1
         self._layout: tuple[rois.LandmarkBoxes, npt.NDArray[np.int64]] | None = None
+        self._boxes_of: tuple[FloatArray | None, npt.NDArray[np.int64]] = (None, np.zeros((0, 4), np.int64))
         self._at: _Slots | None = None
         self._rest = (
             RestDisplacement(
@@ -94,10 +94,8 @@ class DisMotionAnalyzer(Closeable):
         before = ref.crop
         if transform is not None and ref.patch is not None:  # the t - k face through t's alignment (edge.motion.rewarp)
             before = rewarp.warp(ref.patch, transform, len(crop))
-        sample = self._sample(face, self._dis.calc(before, crop, None))
-        if self._rest is None or not rest:
-            return sample
-        return replace(sample, rest_px=rest, rest_epoch_ns=self._rest.epoch_ns)
+        epoch = -1 if self._rest is None or not rest else self._rest.epoch_ns
+        return self._sample(face, self._dis.calc(before, crop, None), rest, epoch)
 
     def _box_map(self, face: FaceObservation, crop: GrayImage) -> dict[str, rois.Box]:
         """The regions of ``crop`` by name (what the displacement from rest pools over)."""
@@ -131,12 +129,16 @@ class DisMotionAnalyzer(Closeable):
         if self._layout is None or self._layout[0].size != size:
             regions = rois.LandmarkBoxes(self._table or {}, size)
             self._layout = regions, regions.array(None)
+            self._boxes_of = (None, self._layout[1])
         regions, canonical = self._layout
-        if self._table is not None and face.aligned_landmarks is not None:
-            return regions.names, regions.array(face.aligned_landmarks)
-        return regions.names, canonical
+        landmarks = face.aligned_landmarks
+        if self._table is None or landmarks is None:
+            return regions.names, canonical
+        if self._boxes_of[0] is not landmarks:  # the rest map and the sample of one frame share them
+            self._boxes_of = (landmarks, regions.array(landmarks))
+        return regions.names, self._boxes_of[1]
 
-    def _sample(self, face: FaceObservation, flow: FloatArray) -> MotionSample:
+    def _sample(self, face: FaceObservation, flow: FloatArray, rest: dict[str, float], epoch_ns: int) -> MotionSample:
         """Head motion removed, eyes masked, every region's mean flow magnitude from one integral image."""
         names, boxes = self._regions(face, flow.shape[0])
         at = self._slots(names)
@@ -144,12 +146,16 @@ class DisMotionAnalyzer(Closeable):
         head = 0.0
         if self._config.head_compensation:
             x0, y0, x1, y1 = boxes[at.reference].tolist()
-            du, dv = _median(u[y0:y1, x0:x1]), _median(v[y0:y1, x0:x1])  # robust to blink bleed
+            du, dv = flow_medians(flow[y0:y1, x0:x1])  # robust to blink bleed
             u -= du
             v -= dv
             head = math.hypot(du, dv)
         quality = face.quality | ({Quality.BLINK} if self._is_blink(v, boxes, at) else frozenset())
-        magnitude = np.asarray(cv2.magnitude(u, v), dtype=np.float32)
+        # sqrt(u^2 + v^2) in NumPy, which rounds every step the same way wherever the arrays lie in memory;
+        # cv2.magnitude's result depended on the output buffer's alignment (run-to-run noise, issue 14).
+        magnitude = u * u
+        magnitude += v * v
+        np.sqrt(magnitude, out=magnitude)
         if self._config.eye_mask:
             for x0, y0, x1, y1 in boxes[at.eyes].tolist():
                 magnitude[y0:y1, x0:x1] = 0.0
@@ -159,7 +165,9 @@ class DisMotionAnalyzer(Closeable):
         means = rois.box_means(magnitude, boxes).tolist()
         roi_px = {name: means[i] for i, name in at.features}
         field = FlowField(u, v, optical_strain(u, v)) if self._config.keep_flow else None
-        return MotionSample(face.frame_index, face.t_ns, True, roi_px, head, face.track_id, frozenset(quality), field)
+        return MotionSample(
+            face.frame_index, face.t_ns, True, roi_px, head, face.track_id, frozenset(quality), field, rest, epoch_ns
+        )
 
     def _slots(self, names: tuple[str, ...]) -> _Slots:
         """Row indices of the special regions in ``names`` (computed once per name tuple)."""
@@ -196,13 +204,3 @@ class DisMotionAnalyzer(Closeable):
 
     def close(self) -> None:
         self._ring.clear()
-
-
-def _median(a: FloatArray) -> float:
-    """``float(np.median(a))`` (same value, float32 arithmetic) without np.median's overhead."""
-    flat = a.ravel()
-    k = flat.size // 2
-    if flat.size % 2:
-        return float(np.partition(flat, k)[k])
-    part = np.partition(flat, (k - 1, k))
-    return float((part[k - 1] + part[k]) / np.float32(2.0))

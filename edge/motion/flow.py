@@ -38,6 +38,31 @@ def dense_flow(dis: Any, prev: GrayImage, curr: GrayImage) -> tuple[FloatArray, 
     return flow[..., 0], flow[..., 1]
 
 
+def flow_medians(flow: FloatArray) -> tuple[float, float]:
+    """``float(np.median(u))``, ``float(np.median(v))`` of an h x w x 2 flow patch, in one partition.
+
+    The same values as ``np.median`` on each channel (float32 arithmetic, the two middle values averaged for
+    an even count), without its overhead.
+    """
+    pairs = flow.reshape(-1, 2)
+    k = pairs.shape[0] // 2
+    if pairs.shape[0] % 2:
+        middle = np.partition(pairs, k, axis=0)[k]
+    else:
+        part = np.partition(pairs, (k - 1, k), axis=0)
+        middle = (part[k - 1] + part[k]) / np.float32(2.0)
+    return float(middle[0]), float(middle[1])
+
+
+def mean(a: FloatArray) -> float:
+    """``float(a.mean())`` of a float32 array, without the method's overhead.
+
+    The same sum (NumPy's pairwise ``add.reduce``) divided the same way: the float32 sum over a count in
+    float64, rounded back to float32.
+    """
+    return float(np.float32(float(np.add.reduce(a, axis=None)) / a.size))
+
+
 def optical_strain(u: FloatArray, v: FloatArray) -> FloatArray:
     """Optical-strain magnitude sqrt(ux^2 + vy^2 + 0.5 (uy + vx)^2) with central differences."""
     uy, ux = np.gradient(u)
