@@ -142,14 +142,14 @@ class DisMotionAnalyzer(Closeable):
         """Head motion removed, eyes masked, every region's mean flow magnitude from one integral image."""
         names, boxes = self._regions(face, flow.shape[0])
         at = self._slots(names)
-        u, v = flow.transpose(2, 0, 1).copy()  # contiguous planes: fast arithmetic (cv2.split is slower)
         head = 0.0
         if self._config.head_compensation:
             x0, y0, x1, y1 = boxes[at.reference].tolist()
             du, dv = flow_medians(flow[y0:y1, x0:x1])  # robust to blink bleed
-            u -= du
-            v -= dv
+            u, v = flow[..., 0] - du, flow[..., 1] - dv  # new contiguous planes, head motion removed
             head = math.hypot(du, dv)
+        else:
+            u, v = flow.transpose(2, 0, 1).copy()  # contiguous planes: fast arithmetic (cv2.split is slower)
         quality = face.quality | ({Quality.BLINK} if self._is_blink(v, boxes, at) else frozenset())
         # sqrt(u^2 + v^2) in NumPy, which rounds every step the same way wherever the arrays lie in memory;
         # cv2.magnitude's result depended on the output buffer's alignment (run-to-run noise, issue 14).
@@ -192,8 +192,12 @@ class DisMotionAnalyzer(Closeable):
         """
         if self._config.blink_flow_px <= 0:
             return False
-        means = np.abs(rois.box_means(v, boxes[at.blink]))
-        eyes, brows = float(means[:2].max()), float(means[2:].max())
+        # Four small boxes: summing them directly (float64) is cheaper than an integral image of the whole plane.
+        means: list[float] = [
+            abs(float(np.add.reduce(v[y0:y1, x0:x1], axis=None, dtype=np.float64))) / ((x1 - x0) * (y1 - y0))
+            for x0, y0, x1, y1 in boxes[at.blink].tolist()
+        ]
+        eyes, brows = max(means[:2]), max(means[2:])
         return eyes > self._config.blink_flow_px and eyes > self._config.blink_brow_ratio * brows
 
     def reset(self) -> None:
