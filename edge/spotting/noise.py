@@ -21,9 +21,6 @@ from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from collections.abc import Sequence
 
-import numpy as np
-import numpy.typing as npt
-
 
 class RunningMedianMad:
     """Exact sliding-window median and median absolute deviation of several series sharing one time axis."""
@@ -43,7 +40,7 @@ class RunningMedianMad:
 
     def add(self, t_ns: int, values: Sequence[float]) -> None:
         """Add one value per region at ``t_ns``; forget values older than ``t_ns - window_ns``."""
-        row = tuple(float(v) for v in values)
+        row = tuple(map(float, values))
         self._order.append((t_ns, row))
         for series, v in zip(self._sorted, row, strict=True):
             insort(series, v)
@@ -53,14 +50,10 @@ class RunningMedianMad:
             for series, v in zip(self._sorted, old, strict=True):
                 del series[bisect_left(series, v)]
 
-    def median_mad(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    def median_mad(self) -> tuple[list[float], list[float]]:
         """Per-region median and MAD of the values held (the window must not be empty)."""
-        medians, mads = [], []
-        for series in self._sorted:
-            m = _median(series)
-            medians.append(m)
-            mads.append(_median_abs_dev(series, m))
-        return np.array(medians, dtype=np.float64), np.array(mads, dtype=np.float64)
+        medians = [_median(series) for series in self._sorted]
+        return medians, [_median_abs_dev(series, m) for series, m in zip(self._sorted, medians, strict=True)]
 
     def clear(self) -> None:
         self._order.clear()
@@ -77,18 +70,22 @@ def _median_abs_dev(s: list[float], m: float) -> float:
     """Median of ``|x - m|`` over the sorted ``s``, as ``np.median`` computes it."""
     n = len(s)
     split = bisect_right(s, m)  # s[:split] <= m < s[split:]
-    k = n // 2
     if n % 2:
-        return _kth_deviation(s, m, split, k)
-    return (_kth_deviation(s, m, split, k - 1) + _kth_deviation(s, m, split, k)) / 2
+        return _kth_deviation(s, m, split, n // 2)[1]
+    below, middle = _kth_deviation(s, m, split, n // 2)  # an even count: one search gives both middle values
+    return (below + middle) / 2
 
 
-def _kth_deviation(s: list[float], m: float, split: int, k: int) -> float:
-    """The k-th smallest (0-based) of ``|x - m|``: a merge of ``m - s[split-1-i]`` and ``s[split+j] - m``."""
+def _kth_deviation(s: list[float], m: float, split: int, k: int) -> tuple[float, float]:
+    """The (k-1)-th and k-th smallest (0-based) of ``|x - m|`` (the first is -inf when k is 0).
+
+    The deviations are a merge of ``left(i) = m - s[split-1-i]`` and ``right(j) = s[split+j] - m``, both
+    ascending; a binary search finds how many of the k + 1 smallest come from each. The k-th is the larger of
+    the two last taken; the (k-1)-th is the largest of the rest.
+    """
     a, b = split, len(s) - split  # lengths of the left (below) and right (above) deviation sequences
-    # left(i) = m - s[split - 1 - i] and right(j) = s[split + j] - m, written inline (this loop runs about
-    # 20 times per region per frame; the calls cost more than the arithmetic)
-    # take i from the left and k + 1 - i from the right; find the i where the two prefixes interleave
+    # left(i) and right(j) are written inline (this loop runs about 10 times per region per frame; the calls
+    # cost more than the arithmetic); take i from the left and k + 1 - i from the right
     lo, hi = max(0, k + 1 - b), min(a, k + 1)
     below, above = split - 1, split + k
     while lo < hi:
@@ -98,5 +95,9 @@ def _kth_deviation(s: list[float], m: float, split: int, k: int) -> float:
         else:
             hi = i
     i, j = lo, k + 1 - lo
-    cands = ([m - s[below - (i - 1)]] if i > 0 else []) + ([s[split + j - 1] - m] if j > 0 else [])
-    return max(cands)
+    inf = float("inf")
+    left = m - s[below - (i - 1)] if i > 0 else -inf  # the last taken from each side
+    right = s[split + j - 1] - m if j > 0 else -inf
+    if left >= right:  # the k-th came from the left: the one before it there, or the right's last
+        return max(m - s[below - (i - 2)] if i > 1 else -inf, right), left
+    return max(left, s[split + j - 2] - m if j > 1 else -inf), right

@@ -33,9 +33,6 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 
-import numpy as np
-import numpy.typing as npt
-
 from edge.closing import Closeable
 from edge.face.base import Quality
 from edge.motion.base import MotionSample
@@ -65,7 +62,7 @@ _SIGMA_FLOOR_PX = 0.01
 class _Point:
     index: int
     t_ns: int
-    flow: npt.NDArray[np.float64]
+    flow: list[float]
 
 
 def channel_configs(config: SpottingConfig) -> list[SpottingConfig]:
@@ -196,11 +193,11 @@ class ContrastPass:
         # held points as parallel lists; positions below _head are dead and compacted away now and then
         self._index: list[int] = []
         self._t: list[int] = []
-        self._flow: list[npt.NDArray[np.float64]] = []
+        self._flow: list[list[float]] = []  # per point, one value per region in _names order
         self._head = 0
         self._noise = RunningMedianMad(int(config.noise_window_ms * 1e6), 0)
         self._names: tuple[str, ...] = ()
-        self._from_rest = np.zeros(0, dtype=bool)  # per region: a displacement from rest (one-sided contrast)
+        self._from_rest: tuple[bool, ...] = ()  # per region: a displacement from rest (one-sided contrast)
         self._center = 0  # position of the next point to score
         self.score = 0.0
         self.score_t_ns = 0
@@ -218,11 +215,11 @@ class ContrastPass:
             out = self.flush()  # the old track ended: what it left open is cut short
             self.reset()
             self._names, self._runs.track_id = names, sample.track_id
-            self._from_rest = np.array([self._feature == "rest" or n.endswith(REST_SUFFIX) for n in names])
+            self._from_rest = tuple(self._feature == "rest" or n.endswith(REST_SUFFIX) for n in names)
             self._noise = RunningMedianMad(int(self._cfg.noise_window_ms * 1e6), len(names))
         else:
             out = []
-        flow = np.fromiter((values[n] for n in names), dtype=np.float64, count=len(names))
+        flow = [float(values[n]) for n in names]
         self._index.append(sample.frame_index)
         self._t.append(sample.t_ns)
         self._flow.append(flow)
@@ -232,7 +229,7 @@ class ContrastPass:
         self._trim()
         return out
 
-    def _nearest(self, t_ns: int, lo: int, hi: int) -> npt.NDArray[np.float64]:
+    def _nearest(self, t_ns: int, lo: int, hi: int) -> list[float]:
         """Flow of the point nearest in time to ``t_ns`` among positions lo..hi-1 (the earlier one on a tie)."""
         pos = bisect_left(self._t, t_ns, lo, hi)
         if pos == hi or (pos > lo and t_ns - self._t[pos - 1] <= self._t[pos] - t_ns):
@@ -243,24 +240,31 @@ class ContrastPass:
         t_ns, flow = self._t[pos], self._flow[pos]
         before = self._nearest(t_ns - self._k_ns, self._head, pos + 1)
         after = self._nearest(t_ns + self._k_ns, pos, len(self._t))
-        contrast = np.where(self._from_rest, flow - np.minimum(before, after), flow - 0.5 * (before + after))
+        # A handful of regions: plain float arithmetic (the same IEEE double operations as NumPy's, without the
+        # per-call overhead that dominated on arrays this small).
+        contrast = [
+            f - min(b, a) if rest else f - 0.5 * (b + a)
+            for f, b, a, rest in zip(flow, before, after, self._from_rest, strict=True)
+        ]
         return self._decide(_Point(self._index[pos], t_ns, flow), contrast, self._scaled(t_ns, contrast))
 
-    def _decide(self, point: _Point, contrast: npt.NDArray[np.float64], z: npt.NDArray[np.float64]) -> list[Interval]:
+    def _decide(self, point: _Point, contrast: list[float], z: list[float]) -> list[Interval]:
         """Score a point from its contrast and noise-scaled contrast (z, before ``min_flow_px``) per region."""
-        z = np.where(contrast < self._cfg.min_flow_px, 0.0, z)
-        best = int(np.argmax(z))
-        self.score, self.score_t_ns = float(z[best]), point.t_ns
+        floor = self._cfg.min_flow_px
+        z = [0.0 if c < floor else s for c, s in zip(contrast, z, strict=True)]
+        best = max(range(len(z)), key=z.__getitem__)  # the first of equal maxima, as np.argmax
+        self.score, self.score_t_ns = z[best], point.t_ns
         active = tuple(n.removesuffix(REST_SUFFIX) for n, s in zip(self._names, z, strict=True) if s > self._runs.low)
         return self._runs.push(point.index, point.t_ns, self.score, active)
 
-    def _scaled(self, t_ns: int, contrast: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        self._noise.add(t_ns, contrast.tolist())
+    def _scaled(self, t_ns: int, contrast: list[float]) -> list[float]:
+        self._noise.add(t_ns, contrast)
         if self._noise.span_ns < self._warmup_ns:  # too little history to trust the noise
-            return np.zeros_like(contrast)
+            return [0.0] * len(contrast)
         median, mad = self._noise.median_mad()
-        sigma = np.maximum(_MAD_TO_SIGMA * mad, _SIGMA_FLOOR_PX)
-        return np.asarray((contrast - median) / sigma, dtype=np.float64)
+        return [
+            (c - m) / max(_MAD_TO_SIGMA * d, _SIGMA_FLOOR_PX) for c, m, d in zip(contrast, median, mad, strict=True)
+        ]
 
     def _trim(self) -> None:
         """Keep 2k of history before the next point to score."""
