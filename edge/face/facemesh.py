@@ -106,7 +106,7 @@ class FaceMesh:
             plane[:] = self._planes[0]
         out = self._backend.run({self._input: self._tensor})
         pts = out[self._points].reshape(NUM_LANDMARKS, 3).astype(np.float32)
-        presence = 1.0 / (1.0 + math.exp(-float(np.clip(out[self._flag].reshape(-1)[0], -100.0, 100.0))))
+        presence = 1.0 / (1.0 + math.exp(-min(max(float(out[self._flag].reshape(-1)[0]), -100.0), 100.0)))
         frame_pts = np.empty_like(pts)
         frame_pts[:, :2] = pts[:, :2] @ to_frame[:, :2].T + to_frame[:, 2]
         frame_pts[:, 2] = pts[:, 2] * (roi.side / INPUT_SIZE)

@@ -23,6 +23,7 @@ Behaviour, frame by frame:
 from __future__ import annotations
 
 import logging
+import statistics
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -269,7 +270,7 @@ class MediaPipeTracker(Closeable):
         self._key_t_ns = t_ns
         openness = align.eye_openness(landmarks)
         self._openness.append(openness)
-        median = float(np.median(self._openness))
+        median = statistics.median(self._openness)  # np.median's value, without its array round trip
         self._blink = len(self._openness) >= 5 and openness < self.settings.blink_ratio * median
 
     def _follow(self, prev: GrayImage, small: GrayImage, landmarks: FloatArray) -> FloatArray | None:
@@ -300,7 +301,8 @@ class MediaPipeTracker(Closeable):
         src, dst = src[ok], new.reshape(-1, 2)[ok] * scale + half_pixel
         a, b, tx, ty = align.fit_similarity(src, dst)
         sim = np.array([[a, -b, tx], [b, a, ty]], np.float32)
-        residual = float(np.linalg.norm(align.apply_affine(sim, src) - dst, axis=1).mean())
+        miss = align.apply_affine(sim, src) - dst
+        residual = float(np.sqrt(np.add.reduce(miss * miss, axis=1)).mean())  # np.linalg.norm(axis=1), less overhead
         if residual > self.settings.flow_max_error_px:
             return None
         moved = landmarks.copy()
