@@ -11,8 +11,8 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
+from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -85,13 +85,9 @@ class Metrics:
         self.fps_out = RateMeter()
         self.started = time.monotonic()
 
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        t0 = time.perf_counter_ns()
-        try:
-            yield
-        finally:
-            self.record(name, (time.perf_counter_ns() - t0) / 1e6)
+    def stage(self, name: str) -> AbstractContextManager[None]:
+        """Time the ``with`` block as one latency sample of ``name`` (recorded even when it raises)."""
+        return _StageTimer(self, name)
 
     def record(self, name: str, ms: float) -> None:
         with self._lock:
@@ -132,3 +128,23 @@ class Metrics:
             "stage_ms": self.stage_summary(),
             "peak_rss_mb": round(peak_rss_mb(), 1),
         }
+
+
+class _StageTimer(AbstractContextManager[None]):
+    """What :meth:`Metrics.stage` returns: a plain context manager (a generator-based one cost a few
+    microseconds per stage and frame, issue 14)."""
+
+    __slots__ = ("_metrics", "_name", "_t0")
+
+    def __init__(self, metrics: Metrics, name: str) -> None:
+        self._metrics = metrics
+        self._name = name
+        self._t0 = 0
+
+    def __enter__(self) -> None:
+        self._t0 = time.perf_counter_ns()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._metrics.record(self._name, (time.perf_counter_ns() - self._t0) / 1e6)

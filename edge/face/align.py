@@ -142,15 +142,14 @@ class OneEuroFilter:
         self.min_cutoff_hz = min_cutoff_hz
         self.beta = beta
         self.d_cutoff_hz = d_cutoff_hz
-        self._x: np.ndarray | None = None
-        self._dx: np.ndarray | None = None
+        self._x: list[float] | None = None
+        self._dx: list[float] | None = None
         self._t_ns = 0
 
     @staticmethod
-    def _alpha(cutoff_hz: np.ndarray | float, dt_s: float) -> np.ndarray:
-        tau = 1.0 / (2.0 * math.pi * np.asarray(cutoff_hz, np.float64))
-        out: np.ndarray = 1.0 / (1.0 + tau / dt_s)
-        return out
+    def _alpha(cutoff_hz: float, dt_s: float) -> float:
+        tau = 1.0 / (2.0 * math.pi * cutoff_hz)
+        return 1.0 / (1.0 + tau / dt_s)
 
     def reset(self) -> None:
         """Forget the history (the next value passes through unchanged)."""
@@ -158,16 +157,20 @@ class OneEuroFilter:
         self._dx = None
 
     def __call__(self, value: np.ndarray, t_ns: int) -> np.ndarray:
-        value = np.asarray(value, np.float64)
+        # Plain floats: a handful of components, and NumPy's per-call overhead was most of the cost; the same
+        # IEEE double operations in the same order give the same numbers.
+        v = [float(c) for c in np.asarray(value, np.float64).ravel()]
         if self._x is None or self._dx is None or t_ns <= self._t_ns:
             if self._x is None or self._dx is None:
-                self._x, self._dx = value.copy(), np.zeros_like(value)
+                self._x, self._dx = v, [0.0] * len(v)
             self._t_ns = max(self._t_ns, t_ns)
-            return self._x.copy()
+            return np.array(self._x, np.float64)
         dt_s = (t_ns - self._t_ns) / 1e9
         self._t_ns = t_ns
-        dx = (value - self._x) / dt_s
-        self._dx = self._dx + self._alpha(self.d_cutoff_hz, dt_s) * (dx - self._dx)
-        cutoff = self.min_cutoff_hz + self.beta * np.abs(self._dx)
-        self._x = self._x + self._alpha(cutoff, dt_s) * (value - self._x)
-        return self._x.copy()
+        d_alpha = self._alpha(self.d_cutoff_hz, dt_s)
+        self._dx = [d + d_alpha * ((c - x) / dt_s - d) for c, x, d in zip(v, self._x, self._dx, strict=True)]
+        self._x = [
+            x + self._alpha(self.min_cutoff_hz + self.beta * abs(d), dt_s) * (c - x)
+            for c, x, d in zip(v, self._x, self._dx, strict=True)
+        ]
+        return np.array(self._x, np.float64)

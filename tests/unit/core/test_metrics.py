@@ -97,3 +97,18 @@ def test_snapshot_holds_rates_and_stage_latencies_only() -> None:
     snap = metrics.snapshot()
     assert snap["stage_ms"]["face"]["mean"] == 3.0 and snap["stage_ms"]["face"]["count"] == 2
     assert set(snap) == {"uptime_s", "fps_in", "fps_out", "frames_in", "frames_analyzed", "stage_ms", "peak_rss_mb"}
+
+
+def test_a_stage_is_timed_when_its_block_raises_and_the_error_goes_on() -> None:
+    import time
+
+    metrics = Metrics()
+    with metrics.stage("face"):
+        time.sleep(0.002)
+    with pytest.raises(KeyError), metrics.stage("face"):
+        raise KeyError("lost")
+    with metrics.stage("face"), metrics.stage("motion"):  # nested and reused names keep their own clocks
+        pass
+    summary = metrics.stage_summary()
+    assert summary["face"]["count"] == 3 and summary["motion"]["count"] == 1
+    assert summary["face"]["p99"] >= 2.0 > summary["motion"]["p99"]
