@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from edge.motion import rois
-from edge.motion.flow import GrayImage, create_dis, flow_medians, mean
+from edge.motion.flow import GrayImage, create_dis, flow_medians, mean_of
 
 #: While the face is near the reference, its displacement must also stay within this share of ``refresh_px``
 #: (it is still, not in the middle of a small movement) for the reference to move to it.
@@ -121,7 +121,7 @@ class RestDisplacement:
             for name in rois.EYE_ROIS:
                 x0, y0, x1, y1 = boxes[name]
                 magnitude[y0:y1, x0:x1] = 0.0
-        return {n: mean(magnitude[y0:y1, x0:x1]) for n in self._names(boxes) for x0, y0, x1, y1 in [boxes[n]]}
+        return {n: mean_of(magnitude[y0:y1, x0:x1]) for n in self._names(boxes) for x0, y0, x1, y1 in [boxes[n]]}
 
     def _names(self, boxes: Mapping[str, rois.Box]) -> list[str]:
         skip = {rois.REFERENCE_ROI, *(rois.EYE_ROIS if self._eye_mask else ())}

@@ -1,8 +1,11 @@
 """The DIS motion analyzer: flow of the aligned face from t - k to t, pooled per region.
 
-Per frame it costs one DIS ULTRAFAST pair on the 128x128 crop, a split into
-u and v planes, one magnitude and two integral images from which every
-region's mean is read at once (docs/benchmarks.md has the measured cost).
+Per frame it costs one DIS ULTRAFAST pair on the 128x128 crop (the t - k
+crop re-warped through t's alignment first), the u and v planes with the head
+motion subtracted, one magnitude, and one integral image from which every
+region's mean is read at once; a displacement from rest every
+``rest_every_ms`` adds a second pair (docs/benchmarks.md has the measured
+cost of each part).
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def flow_medians(flow: FloatArray) -> tuple[float, float]:
     return float(middle[0]), float(middle[1])
 
 
-def mean(a: FloatArray) -> float:
+def mean_of(a: FloatArray) -> float:
     """``float(a.mean())`` of a float32 array, without the method's overhead.
 
     The same sum (NumPy's pairwise ``add.reduce``) divided the same way: the float32 sum over a count in

@@ -12,7 +12,7 @@ Usage::
 
     stats = RunningMedianMad(window_ns=4_000_000_000, regions=3)
     stats.add(t_ns, values)             # values: one float per region
-    median, mad = stats.median_mad()    # two float64 arrays of length ``regions``
+    median, mad = stats.median_mad()    # two lists of ``regions`` floats
 """
 
 from __future__ import annotations
