@@ -56,7 +56,7 @@ def eye_to_crop(size: int = ALIGNED_SIZE) -> FloatArray:
 
 def fit_similarity(src: FloatArray, dst: FloatArray) -> tuple[float, float, float, float]:
     """Least-squares similarity (a, b, tx, ty) with dst ~ [[a, -b], [b, a]] @ src + t (Umeyama, no reflection)."""
-    ms, md = src.mean(axis=0), dst.mean(axis=0)
+    ms, md = _column_mean(src), _column_mean(dst)
     s, d = src - ms, dst - md
     norm = float((s**2).sum())
     a = float((s * d).sum()) / norm
@@ -64,6 +64,14 @@ def fit_similarity(src: FloatArray, dst: FloatArray) -> tuple[float, float, floa
     tx = float(md[0] - (a * ms[0] - b * ms[1]))
     ty = float(md[1] - (b * ms[0] + a * ms[1]))
     return a, b, tx, ty
+
+
+def _column_mean(points: FloatArray) -> FloatArray:
+    """``points.mean(axis=0)``, computed the same way (float32 sums over an integer count, rounded back into
+    float32) without the method's overhead; called twice per fit, twice per frame."""
+    total: FloatArray = np.add.reduce(points, axis=0)
+    np.true_divide(total, np.intp(points.shape[0]), out=total, casting="unsafe")
+    return total
 
 
 def eye_similarity(landmarks: FloatArray) -> tuple[float, float, float, float]:
