@@ -13,6 +13,7 @@ brows and the mouth, which carry the expressions, never drive the transform.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -164,7 +165,7 @@ class OneEuroFilter:
         self._x = None
         self._dx = None
 
-    def __call__(self, value: np.ndarray, t_ns: int) -> np.ndarray:
+    def __call__(self, value: np.ndarray | Sequence[float], t_ns: int) -> np.ndarray:
         # Plain floats: a handful of components, and NumPy's per-call overhead was most of the cost; the same
         # IEEE double operations in the same order give the same numbers.
         v = [float(c) for c in np.asarray(value, np.float64).ravel()]

@@ -311,7 +311,7 @@ class MediaPipeTracker(Closeable):
         return moved
 
     def _observe(self, frame: Frame, landmarks: FloatArray, box: tuple[float, float, float, float]) -> FaceObservation:
-        params = self._filter(np.array(align.eye_similarity(landmarks)), frame.t_ns)
+        params = self._filter(align.eye_similarity(landmarks), frame.t_ns)
         transform = align.crop_transform((params[0], params[1], params[2], params[3]), self._size)
         aligned = np.asarray(
             cv2.warpAffine(
