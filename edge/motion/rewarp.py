@@ -65,10 +65,10 @@ def cut(gray: GrayImage, transform: FloatArray, size: int, margin_frac: float = 
 def warp(patch: Patch, transform: FloatArray, size: int) -> GrayImage:
     """The ``size`` x ``size`` crop that ``transform`` (frame -> crop) gives of the frame ``patch`` was cut from.
 
-    The same as warping the whole frame to within one grey level wherever the crop samples inside the patch
-    (interpolation and border as the face stage's own warp): OpenCV rounds the sample positions of the shifted
-    transform differently: 458 of 1,001 re-warps on two real clips differ from the whole-frame warp, by one level
-    at most (docs/benchmarks.md, issue 14, third part).
+    The same as warping the whole frame, to within one grey level, wherever the crop samples inside the patch
+    (interpolation and border as the face stage's own warp). OpenCV rounds the shifted transform's sample
+    positions differently, so 458 of 1,001 re-warps on two real clips differ from the whole-frame warp, by one
+    grey level at most (docs/benchmarks.md, issue 14, third part).
     """
     shifted = transform.astype(np.float64)
     shifted[:, 2] += shifted[:, :2] @ np.array([patch.x0, patch.y0], np.float64)
