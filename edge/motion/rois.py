@@ -54,18 +54,10 @@ def _clip(box: Box, size: int) -> Box:
     return x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)
 
 
-def landmark_boxes(
-    landmarks: npt.NDArray[np.float32],
-    table: Mapping[str, Sequence[int]],
-    size: int,
-    pad_frac: float = 0.03,
-) -> dict[str, Box]:
-    """Boxes around each region's landmarks (aligned-crop px), padded; unknown regions keep the fallback."""
-    return LandmarkBoxes(table, size, pad_frac).boxes(landmarks)
-
-
 class LandmarkBoxes:
-    """:func:`landmark_boxes` for one table and crop size, in a handful of array operations per frame.
+    """Boxes around each region's landmarks (aligned-crop px), padded by ``pad_frac`` of the crop side; regions
+    the table does not give keep the fallback box. For one table and crop size, in a handful of array
+    operations per frame.
 
     Usage::
 
@@ -107,14 +99,6 @@ class LandmarkBoxes:
         """The same boxes as a name -> box dict."""
         rows = self.array(landmarks).tolist()
         return {name: (row[0], row[1], row[2], row[3]) for name, row in zip(self.names, rows, strict=True)}
-
-
-def _clip_array(boxes: npt.NDArray[np.int64], size: int) -> npt.NDArray[np.int64]:
-    """:func:`_clip` on n x 4 boxes."""
-    out = np.clip(boxes, 0, size)
-    out[:, 0:2] = np.minimum(out[:, 0:2], size - 1)
-    out[:, 2:4] = np.maximum(out[:, 2:4], out[:, 0:2] + 1)
-    return out
 
 
 def box_means(image: npt.NDArray[np.float32], boxes: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
